@@ -1,0 +1,1 @@
+"""Built-in filter assets (installed as package data ``facefilter.assets``)."""

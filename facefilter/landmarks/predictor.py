@@ -1,0 +1,103 @@
+"""``LandmarkModel``: face boxes in, 68 landmarks out (crop -> network -> image pixels)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from facefilter.landmarks.crop import apply_affine, crop_matrix, from_target, invert_affine, warp_crop
+from facefilter.landmarks.model import LandmarkNet
+from facefilter.landmarks.weights import ModelConfig, load_network, shipped_weights_path
+from facefilter.types import FLIP_PERMUTATION, N_LANDMARKS
+
+_FLIP = np.asarray(FLIP_PERMUTATION)
+
+
+def default_device() -> torch.device:
+    """CUDA when present, then Apple MPS, else the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """HxW uint8 grey from HxW, HxWx1, HxWx3 (BGR) or HxWx4 (BGRA) uint8; anything else raises."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        raise ValueError(f"image must be a uint8 numpy array, got {getattr(image, 'dtype', type(image))}")
+    if image.ndim == 2:
+        return image
+    if image.ndim == 3 and image.shape[2] == 1:
+        return image[:, :, 0]
+    if image.ndim == 3 and image.shape[2] == 3:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+    raise ValueError(f"image must be HxW or HxWx3 (BGR), got shape {image.shape}")
+
+
+class LandmarkModel:
+    """The trained landmark network with its preprocessing.
+
+    ``flip_test`` averages each prediction with that of the mirrored crop (test-time flip
+    augmentation): more accurate, twice the network work.
+    """
+
+    def __init__(self, net: LandmarkNet, config: ModelConfig, device: torch.device, flip_test: bool = True) -> None:
+        self.net = net.to(device).eval()
+        self.config = config
+        self.device = device
+        self.flip_test = flip_test
+
+    @classmethod
+    def load(
+        cls, path: str | Path | None = None, device: str | torch.device | None = None, flip_test: bool = True
+    ) -> LandmarkModel:
+        """Load weights from ``path`` (``None``: the shipped weights) onto ``device`` (``None``: best)."""
+        net, cfg = load_network(shipped_weights_path() if path is None else path)
+        dev = default_device() if device is None else torch.device(device)
+        return cls(net, cfg, dev, flip_test)
+
+    def crop_matrices(self, boxes: np.ndarray, angles: np.ndarray | None = None) -> np.ndarray:
+        """``(N, 2, 3)`` image->crop matrices for ``(N, 4)`` boxes and optional roll angles (deg)."""
+        size, scale = self.config.input_size, self.config.crop_scale
+        angles = np.zeros(len(boxes)) if angles is None else np.asarray(angles, dtype=np.float64)
+        mats = [crop_matrix(b, size, scale, rotation_deg=float(a)) for b, a in zip(boxes, angles, strict=True)]
+        return np.stack(mats)
+
+    @torch.inference_mode()
+    def predict(self, image: np.ndarray, boxes: np.ndarray, angles: np.ndarray | None = None) -> np.ndarray:
+        """Landmarks of every face in ``image``, in one batch.
+
+        ``image``: HxWx3 BGR uint8 or HxW uint8. ``boxes``: ``(N, 4)`` ``(left, top, width,
+        height)``, the tight box around the 68 points (300-W ``<box>`` convention).
+        ``angles``: optional ``(N,)`` roll in degrees (``atan2`` of the eye line, y down); the
+        crop is then turned so the face is upright (useful when tracking rotated faces).
+        Returns ``(N, 68, 2)`` float32 image pixels.
+        """
+        gray = to_gray(image)
+        boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4) if len(boxes) else np.zeros((0, 4))
+        if len(boxes) == 0:
+            return np.zeros((0, N_LANDMARKS, 2), dtype=np.float32)
+        if not np.all(np.isfinite(boxes)) or np.any(boxes[:, 2:] <= 0):
+            raise ValueError(f"boxes must be finite with positive width and height, got {boxes.tolist()}")
+        size, cfg = self.config.input_size, self.config
+        mats = self.crop_matrices(boxes, angles)
+        crops = np.stack([warp_crop(gray, m, size) for m in mats]).astype(np.float32)
+        x = torch.from_numpy((crops / 255.0 - cfg.mean) / cfg.std)[:, None].to(self.device)
+        n = len(x)
+        if self.flip_test:
+            x = torch.cat([x, torch.flip(x, dims=[3])])
+        out = self.net(x).float().cpu().numpy()
+        target = out[:n]
+        if self.flip_test:
+            mirrored = out[n:][:, _FLIP]
+            mirrored[..., 0] = -mirrored[..., 0]
+            target = (target + mirrored) / 2
+        crop_pts = from_target(target, size)
+        pts = [apply_affine(invert_affine(m), p) for m, p in zip(mats, crop_pts, strict=True)]
+        return np.stack(pts).astype(np.float32)

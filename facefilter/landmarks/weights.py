@@ -1,0 +1,110 @@
+"""Reading and writing landmark weights: safetensors with the preprocessing config as metadata.
+
+Training checkpoints (``.pt``) are read with ``torch.load(weights_only=True)`` only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from importlib import resources
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from facefilter.landmarks.model import LandmarkNet
+
+DEFAULT_WEIGHTS_NAME = "landmarks.safetensors"
+
+
+class WeightsError(RuntimeError):
+    """A weights file is missing, unreadable or does not fit the network."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """How crops are made and normalised for a set of weights (stored with them)."""
+
+    input_size: int = 160
+    crop_scale: float = 1.25
+    mean: float = 0.5
+    std: float = 0.25
+    n_points: int = 68
+    arch: str = "resnet18-gray"
+
+    @classmethod
+    def from_dict(cls, d: dict[str, object]) -> ModelConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})  # type: ignore[arg-type]
+
+
+def shipped_weights_path() -> Path:
+    """The weights installed with the package (``facefilter/models/landmarks.safetensors``)."""
+    return Path(str(resources.files("facefilter.models").joinpath(DEFAULT_WEIGHTS_NAME)))
+
+
+def save_weights(
+    model: nn.Module, config: ModelConfig, path: str | Path, *, half: bool = True,
+    extra: dict[str, str] | None = None,
+) -> None:
+    """Write ``model``'s weights (fp16 by default) and ``config`` to a safetensors file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {
+        k: (v.detach().half() if half and v.is_floating_point() else v.detach()).contiguous().cpu()
+        for k, v in model.state_dict().items()
+    }
+    meta = {"facefilter_config": json.dumps(asdict(config))}
+    meta.update(extra or {})
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    save_file(state, str(tmp), metadata=meta)
+    tmp.replace(path)
+
+
+def _read_state(path: Path) -> tuple[dict[str, torch.Tensor], ModelConfig]:
+    if path.suffix == ".safetensors":
+        try:
+            state = load_file(str(path))
+            from safetensors import safe_open
+
+            with safe_open(str(path), framework="pt") as f:
+                meta = f.metadata() or {}
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise WeightsError(f"{path}: not a readable safetensors file ({exc})") from None
+        cfg = ModelConfig.from_dict(json.loads(meta.get("facefilter_config", "{}")))
+        return state, cfg
+    try:
+        ckpt = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for truncated or foreign files
+        raise WeightsError(f"{path}: not a readable PyTorch checkpoint ({type(exc).__name__}: {exc})") from None
+    if isinstance(ckpt, dict) and "model" in ckpt:
+        cfg = ModelConfig.from_dict(ckpt.get("model_config", {}))
+        return ckpt["model"], cfg
+    if isinstance(ckpt, dict):
+        return ckpt, ModelConfig()
+    raise WeightsError(f"{path}: expected a state dict, found {type(ckpt).__name__}")
+
+
+def load_network(path: str | Path) -> tuple[LandmarkNet, ModelConfig]:
+    """Build a :class:`LandmarkNet` and fill it from ``path``, checking every tensor's shape."""
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"{path}: weights file not found")
+    state, cfg = _read_state(path)
+    state = {k.removeprefix("module."): v for k, v in state.items()}
+    net = LandmarkNet(cfg.n_points)
+    expected = net.state_dict()
+    missing = sorted(set(expected) - set(state))
+    if missing:
+        raise WeightsError(f"{path}: missing {len(missing)} tensors (first: {missing[0]}); not facefilter weights?")
+    for name, ref in expected.items():
+        if tuple(state[name].shape) != tuple(ref.shape):
+            raise WeightsError(
+                f"{path}: tensor {name} has shape {tuple(state[name].shape)}, expected {tuple(ref.shape)}"
+            )
+    net.load_state_dict({k: state[k].to(ref.dtype) for k, ref in expected.items()})
+    net.eval()
+    return net, cfg

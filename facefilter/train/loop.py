@@ -1,0 +1,308 @@
+"""The training run: data, model, one epoch of training, validation and checkpoints.
+
+Kept apart from the command line (:mod:`facefilter.train.cli`); the loss comes from
+:mod:`facefilter.train.losses`. Works on one CPU/GPU or under ``torchrun`` as DDP.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.utils.data import DataLoader, DistributedSampler
+from tqdm import tqdm
+
+from facefilter.landmarks.crop import from_target
+from facefilter.landmarks.metrics import nme
+from facefilter.landmarks.model import LandmarkNet
+from facefilter.landmarks.weights import ModelConfig, save_weights
+from facefilter.train.augment import Augment
+from facefilter.train.dataset import CachedFace, LandmarkDataset, cache_face, load_many, split_indices
+from facefilter.train.losses import make_loss
+from facefilter.train.plots import plot_loss_curve, plot_samples
+from facefilter.types import FLIP_PERMUTATION
+
+log = logging.getLogger(__name__)
+
+CONFIG_NAME = "config.json"
+LAST_CKPT = "last.pt"
+BEST_WEIGHTS = "best.safetensors"
+
+
+@dataclass
+class TrainConfig:
+    """Every option of a training run; written to ``config.json`` in the run folder."""
+
+    data: list[str] = field(default_factory=list)
+    extra_data: list[str] = field(default_factory=list)
+    out: str = "runs/landmarks"
+    epochs: int = 60
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    optimizer: str = "adamw"
+    schedule: str = "cosine"
+    warmup_epochs: float = 1.0
+    loss: str = "l1"
+    input_size: int = 160
+    crop_scale: float = 1.25
+    val_fraction: float = 0.1
+    seed: int = 0
+    rotation: float = 30.0
+    scale: float = 0.1
+    shift: float = 0.05
+    flip: float = 0.5
+    occlusion: float = 0.0
+    device: str | None = None
+    workers: int = 0
+    max_steps: int | None = None
+    limit: int | None = None
+    channels_last: bool = True
+    amp: bool = True
+    threads: int | None = None
+
+    def model_config(self) -> ModelConfig:
+        return ModelConfig(input_size=self.input_size, crop_scale=self.crop_scale)
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> TrainConfig:
+        return cls(**json.loads(path.read_text()))
+
+
+def resolve_device(name: str | None) -> torch.device:
+    """``name`` if given, else CUDA, then MPS, then CPU (under DDP: this rank's GPU)."""
+    if name:
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def autocast(device: torch.device, enabled: bool) -> torch.autocast:
+    """bf16 autocast where the hardware runs it natively (measured 2.3x faster training on an
+    AVX512-BF16 CPU with channels-last), else a disabled context."""
+    ok = enabled and (
+        (device.type == "cuda" and torch.cuda.is_bf16_supported())
+        or (device.type == "cpu" and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    )
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=ok)
+
+
+def _cache(records: list, size: int) -> list[CachedFace]:
+    faces = [cache_face(r, size) for r in records]
+    return [f for f in faces if f is not None]
+
+
+def build_datasets(cfg: TrainConfig) -> tuple[LandmarkDataset, LandmarkDataset]:
+    """Seeded 90/10 split of ``cfg.data``; ``cfg.extra_data`` joins the training part only."""
+    records = load_many(cfg.data).records
+    if cfg.limit:
+        records = records[: cfg.limit]
+    train_idx, val_idx = split_indices(len(records), cfg.val_fraction, cfg.seed)
+    extra = load_many(cfg.extra_data).records if cfg.extra_data else []
+    max_side = round(2.0 / cfg.crop_scale * cfg.input_size * 1.25)
+    train_faces = _cache([records[i] for i in train_idx] + extra, max_side)
+    val_faces = _cache([records[i] for i in val_idx], max_side)
+    mc = cfg.model_config()
+    aug = Augment(rotation=cfg.rotation, scale=cfg.scale, shift=cfg.shift, flip=cfg.flip, occlusion=cfg.occlusion)
+    common = dict(input_size=mc.input_size, crop_scale=mc.crop_scale, mean=mc.mean, std=mc.std, seed=cfg.seed)
+    return LandmarkDataset(train_faces, augment=aug, **common), LandmarkDataset(val_faces, **common)
+
+
+def lr_lambda(cfg: TrainConfig, steps_per_epoch: int):
+    """Linear warm-up, then cosine decay to 1% (or constant) over the whole run, per step."""
+    warm = max(1, int(cfg.warmup_epochs * steps_per_epoch))
+    total = max(warm + 1, cfg.epochs * steps_per_epoch)
+
+    def f(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        if cfg.schedule == "constant":
+            return 1.0
+        t = min(1.0, (step - warm) / (total - warm))
+        return 0.01 + 0.99 * 0.5 * (1.0 + math.cos(math.pi * t))
+
+    return f
+
+
+_FLIP = torch.as_tensor(FLIP_PERMUTATION)
+
+
+@torch.no_grad()
+def predict_crops(model: nn.Module, x: torch.Tensor, flip: bool) -> torch.Tensor:
+    """Targets for a batch of crops; with ``flip`` averaged with the mirrored crops' predictions."""
+    pred = model(x).float()
+    if flip:
+        mirrored = model(torch.flip(x, dims=[3])).float()[:, _FLIP.to(x.device)]
+        mirrored[..., 0] = -mirrored[..., 0]
+        pred = (pred + mirrored) / 2
+    return pred
+
+
+def train_epoch(model, loader, loss_fn, opt, sched, device, desc: str, show: bool, amp: bool) -> tuple[float, int]:  # noqa: E501
+    """One pass over ``loader``; returns (mean loss, images seen)."""
+    model.train()
+    total, n = 0.0, 0
+    bar = tqdm(loader, desc=desc, disable=not show, mininterval=1.0 if os.isatty(2) else 30.0, leave=False)
+    for x, y in bar:
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        if device.type != "mps":
+            x = x.contiguous(memory_format=torch.channels_last)
+        with autocast(device, amp):
+            pred = model(x)
+        loss = loss_fn(pred.float(), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        total += float(loss.detach()) * len(x)
+        n += len(x)
+        bar.set_postfix(loss=f"{total / n:.3f}")
+    return total / max(n, 1), n
+
+
+@torch.no_grad()
+def validate(model, ds: LandmarkDataset, loss_fn, device, batch_size: int) -> dict[str, object]:
+    """Validation loss and NME (%), plain and flip-averaged; also returns the predictions."""
+    model.eval()
+    loader = DataLoader(ds, batch_size=batch_size, shuffle=False)
+    preds, preds_f, gts, losses = [], [], [], []
+    for x, y in loader:
+        x = x.to(device)
+        p = predict_crops(model, x, flip=False)
+        losses.append(float(loss_fn(p.cpu(), y)) * len(x))
+        preds.append(p.cpu().numpy())
+        preds_f.append(predict_crops(model, x, flip=True).cpu().numpy())
+        gts.append(y.numpy())
+    pred, pred_f, gt = (np.concatenate(a) for a in (preds, preds_f, gts))
+    return {
+        "val_loss": sum(losses) / len(ds),
+        "val_nme": float(nme(pred, gt).mean() * 100),
+        "val_nme_flip": float(nme(pred_f, gt).mean() * 100),
+        "pred": pred,
+        "gt": gt,
+    }
+
+
+def atomic_save(obj: object, path: Path) -> None:
+    """``torch.save`` to a temporary file, then rename, so a kill never leaves half a file."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
+    """Train according to ``cfg``; returns the best validation figures."""
+    cv2.setNumThreads(1)  # OpenCV's threads fight torch's for the cores
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    ddp = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if ddp and not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() and cfg.device != "cpu" else "gloo")
+    rank = dist.get_rank() if ddp else 0
+    device = resolve_device(cfg.device)
+    out = Path(cfg.out)
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        cfg.save(out / CONFIG_NAME)
+    torch.manual_seed(cfg.seed)
+
+    train_ds, val_ds = build_datasets(cfg)
+    model = LandmarkNet().to(device)
+    if cfg.channels_last and device.type != "mps":
+        model = model.to(memory_format=torch.channels_last)
+    loss_fn = make_loss(cfg.loss, pixels=float(cfg.input_size))
+    opt_cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
+    wd = cfg.weight_decay if cfg.optimizer == "adamw" else 0.0
+    opt = opt_cls(model.parameters(), lr=cfg.lr, weight_decay=wd)
+    world = dist.get_world_size() if ddp else 1
+    steps = math.ceil(len(train_ds) / world / cfg.batch_size)
+    if cfg.max_steps:
+        steps = min(steps, cfg.max_steps)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg, steps))
+
+    start, best, history = 1, float("inf"), []
+    if resume and (out / LAST_CKPT).is_file():
+        ckpt = torch.load(out / LAST_CKPT, map_location="cpu", weights_only=True)
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        sched.load_state_dict(ckpt["scheduler"])
+        start, best, history = ckpt["epoch"] + 1, ckpt["best_nme"], ckpt["history"]
+        if rank == 0:
+            log.info("resumed %s at epoch %d (best val NME %.3f%%)", out / LAST_CKPT, start, best)
+    net = nn.parallel.DistributedDataParallel(model) if ddp else model
+
+    for epoch in range(start, cfg.epochs + 1):
+        t0 = time.perf_counter()
+        train_ds.set_epoch(epoch)
+        if ddp:
+            sampler = DistributedSampler(train_ds, shuffle=True, seed=cfg.seed)
+            sampler.set_epoch(epoch)
+            loader = DataLoader(train_ds, cfg.batch_size, sampler=sampler, num_workers=cfg.workers)
+        else:
+            gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
+            loader = DataLoader(train_ds, cfg.batch_size, shuffle=True, generator=gen, num_workers=cfg.workers)
+        if cfg.max_steps:
+            loader = _take(loader, cfg.max_steps)
+        train_loss, seen = train_epoch(
+            net, loader, loss_fn, opt, sched, device, f"epoch {epoch}/{cfg.epochs}", show=rank == 0, amp=cfg.amp
+        )
+        train_time = time.perf_counter() - t0
+        if rank == 0:
+            v = validate(model, val_ds, loss_fn, device, cfg.batch_size)
+            row = {
+                "epoch": epoch, "train_loss": train_loss, "val_loss": v["val_loss"], "val_nme": v["val_nme"],
+                "val_nme_flip": v["val_nme_flip"], "lr": opt.param_groups[0]["lr"],
+                "seconds": time.perf_counter() - t0, "train_images_per_s": seen * world / train_time,
+            }
+            history.append(row)
+            improved = row["val_nme"] < best
+            if improved:
+                best = row["val_nme"]
+                save_weights(model, cfg.model_config(), out / BEST_WEIGHTS, extra={"epoch": str(epoch)})
+            atomic_save(
+                {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                 "epoch": epoch, "best_nme": best, "history": history,
+                 "model_config": asdict(cfg.model_config())},
+                out / LAST_CKPT,
+            )
+            (out / "history.json").write_text(json.dumps(history, indent=1))
+            plot_loss_curve(history, out / "loss_curve.png")
+            k = min(8, len(val_ds))
+            crops = np.stack([val_ds.crop(i)[0] for i in range(k)])
+            size = cfg.input_size
+            plot_samples(crops, from_target(v["gt"][:k], size), from_target(v["pred"][:k], size), out / "samples.png")
+            log.info(
+                "epoch %d/%d  train %.4f  val %.4f  NME %.3f%% (flip %.3f%%)%s  %.0fs  %.1f img/s",
+                epoch, cfg.epochs, train_loss, row["val_loss"], row["val_nme"], row["val_nme_flip"],
+                "  *best*" if improved else "", row["seconds"], row["train_images_per_s"],
+            )
+        if ddp:
+            dist.barrier()
+    if ddp:
+        dist.destroy_process_group()
+    last = history[-1] if history else {}
+    return {"best_val_nme": best, "last_val_nme": float(last.get("val_nme", float("nan"))),
+            "last_val_nme_flip": float(last.get("val_nme_flip", float("nan")))}
+
+
+def _take(loader: DataLoader, n: int):
+    for i, batch in enumerate(loader):
+        if i >= n:
+            break
+        yield batch

@@ -1,0 +1,1 @@
+"""Shipped landmark weights (installed as package data ``facefilter.models``)."""
