@@ -154,7 +154,7 @@ def predict_crops(model: nn.Module, x: torch.Tensor, flip: bool) -> torch.Tensor
     return pred
 
 
-def train_epoch(model, loader, loss_fn, opt, sched, device, desc: str, show: bool, amp: bool) -> tuple[float, int]:  # noqa: E501
+def train_epoch(model, loader, loss_fn, opt, sched, device, desc: str, show: bool, amp: bool) -> tuple[float, int]:
     """One pass over ``loader``; returns (mean loss, images seen)."""
     model.train()
     total, n = 0.0, 0

@@ -1,0 +1,30 @@
+"""``facefilter-bench``: scripts that print speed, accuracy and memory figures (not tests).
+
+Sub-commands: ``model`` (training img/s, inference ms per face), ``pipeline`` (end-to-end
+tracking on a synthetic clip, against a MediaPipe Face Mesh reference), ``filters`` (render
+ms per face per layer).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS = {
+    "model": "facefilter.bench.model",
+    "pipeline": "facefilter.bench.pipeline",
+    "filters": "facefilter.bench.filters",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in COMMANDS:
+        print(f"usage: facefilter-bench {{{','.join(COMMANDS)}}} [options]  (each takes --help)", file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[argv[0]])
+    return int(module.main(argv[1:]) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

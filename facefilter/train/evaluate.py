@@ -1,0 +1,111 @@
+"""``facefilter-eval``: score landmark weights with the standard 300-W metrics.
+
+NME normalised by the inter-ocular (outer eye corner) distance, failure rate at NME > 8%,
+AUC of the cumulative error distribution up to 8%, and median milliseconds per face. Faces
+are cropped from the tight box around their ground-truth points, as in 300-W.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from facefilter.landmarks import LandmarkModel, WeightsError
+from facefilter.landmarks.metrics import auc, ced_curve, failure_rate, nme
+from facefilter.train.dataset import DatasetError, FaceRecord, load_many, split_indices
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """Scores of one evaluation (NME, failure rate in %; AUC in [0, 1])."""
+
+    faces: int
+    skipped: int
+    nme: float
+    failure_rate: float
+    auc: float
+    median_ms_per_face: float
+    flip_test: bool
+
+
+def evaluate(model: LandmarkModel, records: list[FaceRecord], skipped: int = 0) -> tuple[EvalResult, np.ndarray]:
+    """Predict every face from its tight ground-truth box; returns the scores and per-face NME."""
+    preds, gts, times = [], [], []
+    for r in records:
+        image = cv2.imread(str(r.image), cv2.IMREAD_COLOR)
+        if image is None:
+            log.warning("%s: missing or corrupt image, face skipped", r.image)
+            skipped += 1
+            continue
+        lo, hi = r.points.min(axis=0), r.points.max(axis=0)
+        box = np.array([[lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]]])
+        t0 = time.perf_counter()
+        preds.append(model.predict(image, box)[0])
+        times.append((time.perf_counter() - t0) * 1000)
+        gts.append(r.points)
+    if not preds:
+        raise DatasetError("no face could be evaluated (every image was missing or corrupt)")
+    errors = nme(np.stack(preds), np.stack(gts))
+    result = EvalResult(
+        faces=len(errors), skipped=skipped, nme=float(errors.mean() * 100),
+        failure_rate=failure_rate(errors) * 100, auc=auc(errors), median_ms_per_face=float(np.median(times)),
+        flip_test=model.flip_test,
+    )
+    return result, errors
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="facefilter-eval", description=__doc__)
+    p.add_argument("--data", action="append", required=True, metavar="PATH",
+                   help="labels XML, official 300-W folder (uses its _test.xml), folder with labels.xml, "
+                        "or folder of images + .pts (repeatable)")
+    p.add_argument("--weights", help="safetensors or training checkpoint (default: the shipped weights)")
+    p.add_argument("--split", choices=["all", "val"], default="all",
+                   help="'val': only the validation part of facefilter-train's seeded 90/10 split")
+    p.add_argument("--seed", type=int, default=0, help="split seed (as given to facefilter-train)")
+    p.add_argument("--val-fraction", type=float, default=0.1)
+    p.add_argument("--no-flip", action="store_true", help="no test-time flip averaging")
+    p.add_argument("--device", help="cpu, cuda, mps (default: best available)")
+    p.add_argument("--out", default="eval", help="folder for ced.png and results.json (default %(default)s)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        model = LandmarkModel.load(args.weights, device=args.device, flip_test=not args.no_flip)
+        report = load_many(args.data, split="test")
+        records = report.records
+        if args.split == "val":
+            _, val = split_indices(len(records), args.val_fraction, args.seed)
+            records = [records[i] for i in val]
+        result, errors = evaluate(model, records, report.skipped)
+    except (WeightsError, DatasetError) as exc:
+        print(f"facefilter-eval: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    from facefilter.train.plots import plot_ced
+
+    plot_ced({f"ours (NME {result.nme:.2f}%)": ced_curve(errors)}, out / "ced.png")
+    (out / "results.json").write_text(json.dumps(asdict(result), indent=2) + "\n")
+    print(f"faces {result.faces} (skipped {result.skipped})  NME {result.nme:.3f}%  "
+          f"failure rate (>8%) {result.failure_rate:.2f}%  AUC@0.08 {result.auc:.4f}  "
+          f"{result.median_ms_per_face:.1f} ms/face median  flip-test {'on' if result.flip_test else 'off'}")
+    print(f"CED plot: {out / 'ced.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""facefilter-train end to end on a handful of real faces: checkpoint, resume, load, predict; bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from facefilter.landmarks import LandmarkModel
+from facefilter.train import cli, evaluate
+
+TINY = ["--limit", "20", "--batch-size", "4", "--max-steps", "2", "--input-size", "64", "--device", "cpu", "-q"]
+
+
+@pytest.fixture(scope="module")
+def trained(ibug_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "run"
+    assert cli.main(["--data", str(ibug_dir), "--out", str(out), "--epochs", "2", *TINY]) == 0
+    return out
+
+
+def test_run_folder_has_checkpoint_plots_and_config(trained: Path) -> None:
+    for name in ("last.pt", "best.safetensors", "config.json", "history.json", "loss_curve.png", "samples.png"):
+        assert (trained / name).is_file(), name
+    config = json.loads((trained / "config.json").read_text())
+    assert config["input_size"] == 64 and config["loss"] == "l1" and config["limit"] == 20
+    history = json.loads((trained / "history.json").read_text())
+    assert [h["epoch"] for h in history] == [1, 2]
+    assert all(np.isfinite(h["train_loss"]) and np.isfinite(h["val_nme"]) for h in history)
+
+
+def test_checkpoint_loads_and_predicts(trained: Path, ibug_dir: Path) -> None:
+    image = cv2.imread(str(next((ibug_dir / "afw").glob("*.jpg"))))
+    for weights in ("best.safetensors", "last.pt"):
+        model = LandmarkModel.load(trained / weights, device="cpu")
+        assert model.config.input_size == 64
+        out = model.predict(image, np.array([[96, 100, 190, 180]]))
+        assert out.shape == (1, 68, 2) and np.isfinite(out).all()
+
+
+def test_resume_continues_where_it_stopped(trained: Path, ibug_dir: Path) -> None:
+    before = torch.load(trained / "last.pt", weights_only=True)
+    assert cli.main(["--out", str(trained), "--resume", "--epochs", "3", "-q"]) == 0
+    after = torch.load(trained / "last.pt", weights_only=True)
+    assert before["epoch"] == 2 and after["epoch"] == 3
+    assert [h["epoch"] for h in after["history"]] == [1, 2, 3]
+    assert after["history"][:2] == before["history"]
+    # The resumed run kept the saved options, not the defaults.
+    assert json.loads((trained / "config.json").read_text())["input_size"] == 64
+
+
+def test_reference_recipe_options(tmp_path: Path) -> None:
+    args = cli.build_parser().parse_args(["--data", "x", "--recipe", "reference", "--out", str(tmp_path)])
+    cfg = cli.config_from_args(args)
+    assert (cfg.input_size, cfg.loss, cfg.optimizer, cfg.lr, cfg.schedule, cfg.flip) == (
+        224, "mse", "adam", 1e-4, "constant", 0.0)
+    args = cli.build_parser().parse_args(["--data", "x", "--recipe", "reference", "--loss", "l1", "--out", "o"])
+    assert cli.config_from_args(args).loss == "l1"  # explicit options win
+
+
+def test_empty_dataset_is_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--data", str(tmp_path), "--out", str(tmp_path / "o"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path}: no usable annotated faces found" in err and "Traceback" not in err
+
+
+def test_eval_bad_weights_is_one_clear_error(tmp_path: Path, ibug_dir: Path) -> None:
+    bad = tmp_path / "w.safetensors"
+    bad.write_bytes(b"\x00" * 100)
+    proc = subprocess.run(
+        [sys.executable, "-m", "facefilter.train.evaluate", "--data", str(ibug_dir), "--weights", str(bad)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert f"{bad}: not a readable safetensors file" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_eval_scores_a_few_faces(trained: Path, ibug_dir: Path, tmp_path: Path) -> None:
+    model = LandmarkModel.load(trained / "best.safetensors", device="cpu")
+    from facefilter.train.dataset import discover
+
+    records = discover(ibug_dir).records[:4]
+    result, errors = evaluate.evaluate(model, records)
+    assert result.faces == 4 and errors.shape == (4,)
+    assert result.nme == pytest.approx(errors.mean() * 100)
+    assert 0 <= result.auc <= 1 and result.median_ms_per_face > 0
+
+
+@pytest.mark.slow
+def test_torchrun_two_cpu_processes(ibug_dir: Path, tmp_path: Path) -> None:
+    """The same command under torchrun (gloo, 2 processes); rank 0 writes the one checkpoint."""
+    out = tmp_path / "ddp"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29517",
+         "-m", "facefilter.train.cli", "--data", str(ibug_dir), "--out", str(out), "--epochs", "1", *TINY],
+        capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    ckpt = torch.load(out / "last.pt", weights_only=True)
+    assert ckpt["epoch"] == 1
+    # 2 ranks x 2 steps x batch 4 = 16 images in the epoch.
+    assert ckpt["history"][0]["train_images_per_s"] > 0
