@@ -172,7 +172,7 @@ def train_epoch(model, loader, loss_fn, opt, sched, device, desc: str, show: boo
         sched.step()
         total += float(loss.detach()) * len(x)
         n += len(x)
-        bar.set_postfix(loss=f"{total / n:.3f}")
+        bar.set_postfix(loss=f"{total / n:.3f}", refresh=False)
     return total / max(n, 1), n
 
 
