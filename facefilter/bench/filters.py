@@ -1,0 +1,77 @@
+"""``facefilter-bench filters``: median render time per face per layer of every built-in filter.
+
+Renders each filter on a synthetic 640x480 frame holding 1 and then 3 template faces (mouth open,
+so conditional layers such as the puppy's tongue are drawn too) and prints the median time of
+``Filter.render`` divided by faces x layers. The whole frame copy is included. A benchmark, not a
+test: the numbers depend on the machine and on whatever else runs on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import cv2
+import numpy as np
+
+from facefilter.filters import builtin_filters
+from facefilter.filters.geometry import template_face
+
+LAYOUTS = {
+    1: [((320.0, 210.0), 120.0, 0.0)],
+    3: [((130.0, 200.0), 80.0, -12.0), ((330.0, 240.0), 95.0, 5.0), ((520.0, 190.0), 70.0, 15.0)],
+}
+
+
+def scene(width: int, height: int, n_faces: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A deterministic textured BGR frame and ``n_faces`` faces (1 or 3) with open mouths."""
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    frame = np.stack([x / width * 200 + 30, y / height * 160 + 50, (x + y) / (width + height) * 120 + 60], -1)
+    frame += rng.normal(0, 8, frame.shape).astype(np.float32)
+    sx, sy = width / 640, height / 480
+    faces = [template_face((c[0] * sx, c[1] * sy), iod * sx, roll, 0.25) for c, iod, roll in LAYOUTS[n_faces]]
+    return np.clip(frame, 0, 255).astype(np.uint8), faces
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="facefilter-bench filters", description=__doc__.split("\n")[0])
+    ap.add_argument("--size", default="640x480", help="frame size WxH (default 640x480)")
+    ap.add_argument("--repeats", type=int, default=40, help="timed renders per filter and face count")
+    ap.add_argument("--threads", type=int, default=None, help="cv2.setNumThreads (default: OpenCV's choice)")
+    args = ap.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    if args.threads is not None:
+        cv2.setNumThreads(args.threads)
+    filters = builtin_filters()
+    print(f"frame {width}x{height}, {args.repeats} renders each, OpenCV threads {cv2.getNumThreads()}; "
+          "ms = median Filter.render time")  # fmt: skip
+    header = f"{'filter':<16}{'layers':>7}{'1 face ms':>11}{'/face/layer':>13}{'3 faces ms':>12}{'/face/layer':>13}"
+    print(header)
+    print("-" * len(header))
+    worst = 0.0
+    for name, flt in filters.items():
+        n_layers = len(flt.manifest.layers)
+        row = f"{name:<16}{n_layers:>7}"
+        for n_faces in (1, 3):
+            frame, faces = scene(width, height, n_faces)
+            for _ in range(3):
+                flt.render(frame, faces)
+            times = []
+            for _ in range(args.repeats):
+                t0 = time.perf_counter()
+                flt.render(frame, faces)
+                times.append((time.perf_counter() - t0) * 1000)
+            med = statistics.median(times)
+            per = med / (n_faces * n_layers)
+            worst = max(worst, per)
+            row += f"{med:>11.2f}{per:>13.2f}" if n_faces == 1 else f"{med:>12.2f}{per:>13.2f}"
+        print(row)
+    print(f"worst ms per face per layer: {worst:.2f} (target <= 3 ms at 640x480)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

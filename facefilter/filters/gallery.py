@@ -1,0 +1,172 @@
+"""``facefilter-gallery --out DIR``: every built-in filter on real annotated faces, as one PNG grid.
+
+Faces come from the shared 300-W data (``$FACEFILTER_DATA`` or ``../shared/data``) with their
+*annotated* landmarks, picked for variety: frontal, head rolled both ways, turned both ways, mouth
+wide open, and a small low-resolution video frame. Rows are filters (the first is the unfiltered
+photo), columns are faces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from facefilter.filters import geometry
+from facefilter.filters.conditions import Measure, measure
+from facefilter.filters.engine import Filter
+from facefilter.filters.loader import builtin_filters
+
+LABEL_WIDTH = 170
+HEADER_HEIGHT = 34
+
+
+@dataclass(frozen=True)
+class GalleryFace:
+    """One photo and its annotated ``(68, 2)`` landmarks, with a column label."""
+
+    label: str
+    image: np.ndarray
+    landmarks: np.ndarray
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("FACEFILTER_DATA")
+    return Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def _pose(points: np.ndarray) -> tuple[float, float, float]:
+    """(roll degrees, yaw proxy in [-1, 1], mouth_open) of a face."""
+    m = geometry.face_similarity(points)
+    roll = float(np.degrees(np.arctan2(m[1, 0], m[0, 0])))
+    d0, d1 = np.linalg.norm(points[30] - points[0]), np.linalg.norm(points[30] - points[16])
+    return roll, float((d0 - d1) / (d0 + d1)), measure(points, Measure.MOUTH_OPEN)
+
+
+def pick_faces(data_dir: Path) -> list[GalleryFace]:
+    """Six varied faces from ``data_dir`` (deterministic). Raises ``FileNotFoundError`` without data."""
+    from facefilter.train.dataset import discover  # the 300-W parser (pulls in torch; only here)
+
+    ibug = data_dir / "ibug300w-train"
+    if not (ibug / "labels.xml").is_file():
+        raise FileNotFoundError(f"no 300-W data at {ibug} (set FACEFILTER_DATA)")
+    records = discover(ibug).records
+    pts = [r.points.astype(np.float64) for r in records]
+    pose = np.array([_pose(p) for p in pts])
+    roll, yaw, mouth = pose[:, 0], pose[:, 1], pose[:, 2]
+    size = np.array([geometry.face_scale(p) for p in pts])
+    big = size > np.percentile(size, 30)  # avoid the few faces annotated at the crop's edge
+
+    def best(score: np.ndarray, taken: set[int]) -> int:
+        score = np.where(big, score, np.inf)
+        for i in np.argsort(score, kind="stable"):
+            if int(i) not in taken:
+                return int(i)
+        raise ValueError("not enough faces")
+
+    wanted = [
+        ("frontal", np.abs(roll) + 40 * np.abs(yaw) + 100 * np.abs(mouth - 0.02)),
+        ("rolled left", np.abs(roll + 25) + 30 * np.abs(yaw) + 30 * mouth),
+        ("rolled right", np.abs(roll - 25) + 30 * np.abs(yaw) + 30 * mouth),
+        ("turned left", np.abs(yaw + 0.45) * 40 + np.abs(roll) + 30 * mouth),
+        ("turned right", np.abs(yaw - 0.45) * 40 + np.abs(roll) + 30 * mouth),
+        ("mouth open", -mouth * 100 + np.abs(roll) + 40 * np.abs(yaw)),
+    ]
+    taken: set[int] = set()
+    faces = []
+    for label, score in wanted:
+        i = best(score, taken)
+        taken.add(i)
+        faces.append(GalleryFace(label, cv2.imread(str(records[i].image), cv2.IMREAD_COLOR), pts[i]))
+    yt = data_dir / "youtube-faces-68"
+    if (yt / "labels.xml").is_file():
+        rec = discover(yt).records
+        small = [r for r in rec if 35 <= geometry.face_scale(r.points) <= 45]
+        if small:
+            r = small[len(small) // 2]
+            faces.append(GalleryFace("video, 40 px", cv2.imread(str(r.image), cv2.IMREAD_COLOR), r.points))
+    return faces
+
+
+def _cell(face: GalleryFace, flt: Filter | None, size: int) -> np.ndarray:
+    """The face (rendered with ``flt``) cropped to a square with room above for hats, ``size`` px.
+
+    The photo is first padded with grey: the 300-W crops end just above the hair, and a hat
+    drawn past the photo's edge would be cut off (which the renderer handles, but it hides the
+    placement we want to show).
+    """
+    scale = geometry.face_scale(face.landmarks)
+    pad = round(2.2 * scale)
+    img = cv2.copyMakeBorder(face.image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(72, 72, 72))
+    lm = face.landmarks + pad
+    if flt is not None:
+        img = flt.render(img, [lm])
+    cx = lm[:, 0].mean()
+    cy = lm[:, 1].mean() - 0.5 * scale
+    half = 1.75 * scale
+    big = 2 * size  # warp at twice the size, then box-filter down: smooth whether zooming in or out
+    k = big / (2 * half)
+    m = np.array([[k, 0, big / 2 - 0.5 - k * cx], [0, k, big / 2 - 0.5 - k * cy]])
+    crop = cv2.warpAffine(
+        img, m, (big, big), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(72, 72, 72)
+    )
+    return cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.55) -> None:
+    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (40, 40, 40), 1, cv2.LINE_AA)
+
+
+def make_grid(filters: dict[str, Filter], faces: Sequence[GalleryFace], cell: int = 200) -> np.ndarray:
+    """The gallery as one BGR image: a header row of face labels, then one row per filter."""
+    rows: list[tuple[str, Filter | None]] = [("(no filter)", None), *((f.title, f) for f in filters.values())]
+    width = LABEL_WIDTH + cell * len(faces)
+    grid = np.full((HEADER_HEIGHT + cell * len(rows), width, 3), 250, np.uint8)
+    for j, face in enumerate(faces):
+        _text(grid, face.label, (LABEL_WIDTH + j * cell + 8, HEADER_HEIGHT - 11))
+    for i, (title, flt) in enumerate(rows):
+        y = HEADER_HEIGHT + i * cell
+        _text(grid, title, (10, y + cell // 2 + 6), 0.6)
+        for j, face in enumerate(faces):
+            x = LABEL_WIDTH + j * cell
+            grid[y : y + cell, x : x + cell] = _cell(face, flt, cell)
+        grid[y, :] = 220
+    return grid
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="facefilter-gallery", description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, required=True, help="folder for gallery.png")
+    ap.add_argument("--data", type=Path, default=default_data_dir(), help="shared data folder (holds ibug300w-train)")
+    ap.add_argument("--cell", type=int, default=200, help="cell size in pixels")
+    ap.add_argument("--only", nargs="*", help="only these filters")
+    ap.add_argument("--jpeg", type=Path, help="also write a smaller JPEG copy here (e.g. docs/gallery.jpg)")
+    args = ap.parse_args(argv)
+    try:
+        faces = pick_faces(args.data)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"facefilter-gallery: {exc}", file=sys.stderr)
+        return 1
+    filters = builtin_filters()
+    if args.only:
+        filters = {k: v for k, v in filters.items() if k in args.only}
+    grid = make_grid(filters, faces, args.cell)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "gallery.png"
+    cv2.imwrite(str(path), grid)
+    print(f"wrote {path} ({len(filters)} filters x {len(faces)} faces)")
+    if args.jpeg:
+        args.jpeg.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(args.jpeg), grid, [cv2.IMWRITE_JPEG_QUALITY, 82])
+        print(f"wrote {args.jpeg} ({args.jpeg.stat().st_size / 1e6:.2f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
