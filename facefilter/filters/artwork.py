@@ -145,7 +145,7 @@ class FilterArt:
     thumb_centre_y: float = 0.35  # template y at the thumbnail's centre
     thumb_span: float = 2.5  # template units across the thumbnail
     thumb_mouth_open: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
+    thumb_arrows: list[tuple[tuple[float, float], tuple[float, float]]] = field(default_factory=list)  # template
 
 
 def sticker(name: str, placement: str, s: Sheet, anchors: Sequence[int | Sequence[int]], z: int, **kw: Any) -> LayerArt:
@@ -619,25 +619,17 @@ def draw_beard() -> FilterArt:
     region = s.poly(np.concatenate([outer, cheek]))
     lips = s.c.grow(s.shape(T[48:60]), s.u(0.02))
     region = region * (1 - lips)
-    soft = s.c.blur(region, 3.5) * region
-    s.c.fill(soft, s.radial((0, 0.9), (0.9, 0.7), [(0, "#3a2414"), (1, "#2a190d")]), 0.92)
+    soft = s.c.blur(region, 6) * region
+    s.c.fill(soft, s.radial((0, 0.95), (0.75, 0.6), [(0, "#4a3020"), (0.7, "#34200f"), (1, "#22140a")]), 0.9)
     jaw_c = s.p(centre)
 
-    def flow(p: np.ndarray) -> np.ndarray:
-        d = p - jaw_c
-        return np.arctan2(d[:, 1], d[:, 0]) * 0.5 + np.pi / 4
+    def flow(p: np.ndarray) -> np.ndarray:  # downwards, fanning out towards the sides
+        return np.pi / 2 - 0.7 * np.tanh((p[:, 0] - jaw_c[0]) / s.u(0.45))
 
-    hair(
-        s,
-        soft,
-        9000,
-        0.07,
-        flow,
-        [("#1a0f07", 0.55), ("#5a3a22", 0.5), ("#7b5233", 0.4), ("#9a6c45", 0.25)],
-        0.006,
-        rng,
-        0.35,
-    )
+    wispy = s.c.blur(s.c.grow(region, s.u(0.012)), 2) * (1 - lips)  # strokes may cross the outline a little
+    colours = [("#140a04", 0.6), ("#3a2414", 0.55), ("#5a3a22", 0.45), ("#7b5233", 0.3), ("#9a6c45", 0.15)]
+    hair(s, wispy, 12000, 0.08, flow, colours, 0.006, rng, 0.3)
+    s.c.fill_inside(s.c.blur(s.oval((0, 0.99), (0.12, 0.06)), 8), "#140a04", 0.35)  # shade under the lip
     entry = {"name": "beard", "placement": "mesh", "image": "beard.png", "z": 5}
     return FilterArt("beard", "Beard", "A full beard and moustache that follow the jaw (mesh warp).", 40,
                      [LayerArt(entry, s.c.image())], thumb_centre_y=0.55, thumb_span=2.3)  # fmt: skip
@@ -646,13 +638,14 @@ def draw_beard() -> FilterArt:
 def draw_big_eyes() -> FilterArt:
     entry = {"name": "eyes", "placement": "warp", "effect": "big_eyes", "strength": 0.6, "radius": 0.36}
     return FilterArt("big_eyes", "Big eyes", "Magnifies the eyes (pixel warp).", 120, [LayerArt(entry)],
-                     thumb_centre_y=0.05, thumb_span=2.0)  # fmt: skip
+                     thumb_centre_y=0.02, thumb_span=1.45)  # fmt: skip
 
 
 def draw_slim_face() -> FilterArt:
     entry = {"name": "jaw", "placement": "warp", "effect": "slim_face", "strength": 0.8, "radius": 0.3}
     return FilterArt("slim_face", "Slim face", "Pulls the jaw and cheeks in (pixel warp).", 130, [LayerArt(entry)],
-                     thumb_centre_y=0.35, thumb_span=2.6)  # fmt: skip
+                     thumb_centre_y=0.35, thumb_span=2.6,
+                     thumb_arrows=[((-1.15, 0.75), (-0.72, 0.75)), ((1.15, 0.75), (0.72, 0.75))])  # fmt: skip
 
 
 # ===================================================================================== output
@@ -699,9 +692,14 @@ def cartoon_face(size: int, centre_y: float, span: float, mouth_open: float = 0.
 
 
 def _compact_json(data: Any) -> str:
-    """Indented JSON with short number lists kept on one line."""
+    """Indented JSON with lists of numbers (and lists of such lists) kept on one line."""
     text = json.dumps(data, indent=2)
-    return re.sub(r"\[\s+([-\d.,\s]+?)\s+\]", lambda m: "[" + re.sub(r"\s+", " ", m.group(1)) + "]", text) + "\n"
+    flat = re.compile(r"\[\s+([-\d.,\s]+?)\s+\]")
+    text = flat.sub(lambda m: "[" + re.sub(r"\s+", " ", m.group(1)) + "]", text)
+    item = r"(?:-?[\d.]+|\[[-\d., ]*\])"
+    nested = re.compile(rf"\[\s+({item}(?:,\s+{item})*)\s+\]")
+    text = nested.sub(lambda m: "[" + re.sub(r",\s+", ", ", m.group(1)) + "]", text)
+    return text + "\n"
 
 
 def write_filter(art: FilterArt, out_dir: Path) -> Path:
@@ -724,6 +722,13 @@ def write_filter(art: FilterArt, out_dir: Path) -> Path:
     face, lm = cartoon_face(big, art.thumb_centre_y, art.thumb_span, art.thumb_mouth_open)
     cv2.imwrite(str(folder / "thumbnail.png"), face)  # placeholder so the manifest validates
     rendered = Filter.load(folder).render(face, [lm])
+    k = big / art.thumb_span  # template units -> thumbnail pixels (before the final downscale)
+    for start, end in art.thumb_arrows:  # hints for effects that are subtle at icon size
+        corner = np.array([-art.thumb_span / 2, art.thumb_centre_y - art.thumb_span / 2])
+        p0, p1 = ((np.array(q) - corner) * k for q in (start, end))
+        for colour, width in (((60, 40, 30), 11), ((255, 255, 255), 5)):
+            cv2.arrowedLine(rendered, tuple(np.round(p0 * 16).astype(int)), tuple(np.round(p1 * 16).astype(int)),
+                            colour, width, cv2.LINE_AA, shift=4, tipLength=0.45)  # fmt: skip
     thumb = cv2.resize(rendered, (THUMB_SIZE, THUMB_SIZE), interpolation=cv2.INTER_AREA)
     cv2.imwrite(str(folder / "thumbnail.png"), thumb, [cv2.IMWRITE_PNG_COMPRESSION, 9])
     return folder
