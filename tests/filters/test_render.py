@@ -149,7 +149,8 @@ def test_minified_sticker_is_filtered_not_aliased() -> None:
     assert abs(inner.mean() - 127.5) < 2 and inner.std() < 2
 
 
-def test_mesh_with_one_affine_equals_draw_affine() -> None:
+@pytest.mark.parametrize("map_step", [1, 2])
+def test_mesh_with_one_affine_equals_draw_affine(map_step: int) -> None:
     """Bending a texture by a single affine map through the face mesh equals warping it directly."""
     size = 256
     tex = np.zeros((size, size, 4), np.uint8)
@@ -162,9 +163,26 @@ def test_mesh_with_one_affine_equals_draw_affine() -> None:
     m = np.array([[0.9, -0.25, 40.0], [0.3, 0.85, 30.0]])
     frame = np.random.default_rng(6).integers(0, 256, (300, 320, 3), dtype=np.uint8)
     a, b = frame.copy(), frame.copy()
-    render.draw_mesh(a, sprite, pts, geometry.apply_affine(m, pts), geometry.mesh_triangles())
+    render.draw_mesh(a, sprite, pts, geometry.apply_affine(m, pts), geometry.mesh_triangles(), map_step=map_step)
     render.draw_affine(b, sprite, m)
     assert np.abs(a.astype(int) - b.astype(int)).max() <= 2
+
+
+def test_half_resolution_mesh_maps_match_full_resolution() -> None:
+    """On a real face mesh (piecewise, not one affine) step=2 maps differ only along triangle seams."""
+    from facefilter.filters import builtin_filters
+    from facefilter.filters.engine import FaceGeometry
+
+    mesh = builtin_filters()["face_paint"]._layers[0]
+    face = FaceGeometry(geometry.template_face((320.0, 220.0), 230.0, 15.0, 0.3))
+    outs = []
+    for step in (1, 2):
+        out = np.full((480, 640, 3), 120, np.uint8)
+        scale = face.scale / mesh.pixels_per_unit
+        render.draw_mesh(out, mesh.sprite, mesh.texture_points, face.extended, mesh.triangles, 1.0, scale, step)
+        outs.append(out.astype(int))
+    diff = np.abs(outs[0] - outs[1])
+    assert diff.mean() < 0.01 and (diff > 4).mean() < 1e-4
 
 
 def test_remap_identity_keeps_the_frame() -> None:
