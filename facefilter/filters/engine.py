@@ -80,7 +80,7 @@ class _Sticker:
                 render.draw_affine(frame, self.sprite, geometry.affine_from_3(self.src, dst), opacity)
             else:
                 render.draw_perspective(frame, self.sprite, geometry.perspective_from_4(self.src, dst), opacity)
-        except geometry.GeometryError:
+        except (geometry.GeometryError, np.linalg.LinAlgError):
             return  # anchors collapsed (a face seen edge-on): nothing sensible to draw
 
 
