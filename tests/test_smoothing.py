@@ -22,7 +22,7 @@ def test_reduces_jitter_on_a_noisy_still_face() -> None:
     out = run(LandmarkSmoother(), noisy)
     raw_jitter = noisy[30:].std(axis=0).mean()
     smooth_jitter = out[30:].std(axis=0).mean()
-    assert smooth_jitter < 0.35 * raw_jitter
+    assert smooth_jitter < 0.6 * raw_jitter
     assert np.abs(out[30:].mean(axis=0) - base).mean() < 0.01 * 80  # no bias
 
 
@@ -32,7 +32,8 @@ def test_follows_a_step_within_a_few_frames() -> None:
     out = run(LandmarkSmoother(), frames)
     err = np.abs(out[:, :, 0] - frames[:, :, 0]).mean(axis=1)
     assert err[19] < 1e-6
-    assert err[20 + 3] < 0.05 * 80  # within 5% IOD three frames after a full-IOD jump
+    assert err[20 + 1] < 0.05 * 80  # within 5% IOD one frame after a full-IOD jump
+    assert err[20 + 3] < 0.005 * 80
 
 
 def test_little_lag_on_fast_motion() -> None:
@@ -41,7 +42,7 @@ def test_little_lag_on_fast_motion() -> None:
     frames = np.stack([base + (speed * i, 0) for i in range(60)])
     out = run(LandmarkSmoother(), frames)
     lag = np.abs(out[30:, :, 0] - frames[30:, :, 0]).mean()
-    assert lag < 0.05 * 80
+    assert lag < 0.01 * 80  # under 1% IOD behind at 3 IOD per second
 
 
 @pytest.mark.parametrize("iod", [30.0, 300.0])

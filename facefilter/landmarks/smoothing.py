@@ -24,11 +24,15 @@ class SmoothingConfig:
     ``beta`` (1 / IOD): cutoff grows by ``beta`` Hz per IOD/s of speed; higher = less lag on fast moves.
     ``d_cutoff`` (Hz): cutoff of the speed estimate itself.
     ``enabled``: False passes points through unchanged.
+
+    Defaults chosen on synthetic sequences at 30 fps (see tests/test_smoothing.py and
+    ``facefilter-bench pipeline``): white noise of 1% IOD is cut to ~0.54x, the lag at 3 IOD/s
+    is ~0.5% IOD, a jump of 1 IOD is 97% followed after one frame.
     """
 
-    min_cutoff: float = 0.8
-    beta: float = 8.0
-    d_cutoff: float = 2.0
+    min_cutoff: float = 0.5
+    beta: float = 30.0
+    d_cutoff: float = 1.0
     enabled: bool = True
 
     def __post_init__(self) -> None:
@@ -49,7 +53,7 @@ class OneEuroFilter:
     moves every point together and the shape does not smear.
     """
 
-    def __init__(self, min_cutoff: float = 0.8, beta: float = 8.0, d_cutoff: float = 2.0) -> None:
+    def __init__(self, min_cutoff: float = 0.5, beta: float = 30.0, d_cutoff: float = 1.0) -> None:
         self.min_cutoff, self.beta, self.d_cutoff = min_cutoff, beta, d_cutoff
         self._x: np.ndarray | None = None
         self._dx: np.ndarray | None = None
