@@ -1,0 +1,363 @@
+"""``facefilter-bench pipeline``: the whole tracking pipeline on a synthetic 640x480 clip with
+known landmarks, next to a MediaPipe Face Mesh pipeline as the reference.
+
+The clip: validation faces of ``../shared/data/ibug300w-train`` (never trained on) pasted onto
+a background, still for ``--still`` seconds, then moving smoothly (shift, roll up to +-20 deg,
+scale 0.8-1.2) for ``--motion`` seconds, with camera noise; written as an MJPG AVI and decoded
+back frame by frame. Each pipeline runs in its own process (so its peak memory is its own) and
+handles every frame in turn: decode -> detect/track -> landmarks -> smoothing -> render.
+
+Printed per clip and pipeline: FPS, per-stage ms p50/p95, NME against the known landmarks,
+miss rate, jitter on the still part (std over time of each point's error, % of the
+inter-ocular distance, frames 10 on), id switches and peak memory. ``--memory-frames 10000``
+adds a long run that samples the process memory as it goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from facefilter.bench.scene import FaceSprite, background, composite, make_sprite, place
+from facefilter.types import OUTER_EYE_CORNERS
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ibug300w-train"
+SIZE = (640, 480)
+JITTER_SKIP = 10  # frames of the still part left out of the jitter (the tracker starts up)
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """What clip to build: ``faces`` people, ``still`` then ``motion`` seconds at ``fps``, noise sigma."""
+
+    faces: int
+    still: float = 2.0
+    motion: float = 8.0
+    fps: float = 30.0
+    noise: float = 2.0
+    seed: int = 0
+
+
+def pick_faces(data: Path, n: int, seed: int) -> list[FaceSprite]:
+    """``n`` validation faces (``split_indices(.., 0.1, seed=0)``), fairly frontal ones, seeded."""
+    from facefilter.train.dataset import discover, split_indices
+
+    records = discover(data).records
+    _, val = split_indices(len(records), 0.1, seed=0)
+    rng = np.random.default_rng(seed)
+    sprites: list[FaceSprite] = []
+    for i in rng.permutation(val):
+        rec = records[int(i)]
+        p = rec.points
+        a, b = OUTER_EYE_CORNERS
+        nose_offset = abs(p[30, 0] - (p[a, 0] + p[b, 0]) / 2) / np.linalg.norm(p[a] - p[b])
+        if nose_offset > 0.15:  # strongly turned heads are not what a webcam user shows
+            continue
+        img = cv2.imread(str(rec.image), cv2.IMREAD_COLOR)
+        if img is not None:
+            sprites.append(make_sprite(img, p))
+        if len(sprites) == n:
+            return sprites
+    raise RuntimeError(f"{data}: found only {len(sprites)} usable validation faces")
+
+
+def trajectory(spec: ClipSpec, k: int, t: float) -> tuple[tuple[float, float], float, float]:
+    """Face ``k``'s (centre, box side, roll deg) at time ``t`` s: still, then smooth motion."""
+    n = spec.faces
+    base_side = 170.0 if n == 1 else 115.0
+    cx = SIZE[0] * (k + 1) / (n + 1)
+    cy = SIZE[1] * 0.5
+    m = max(0.0, t - spec.still)
+    ramp = min(1.0, m / 0.5)  # ease into the motion
+    ph = 1.7 * k
+    dx = (60.0 if n == 1 else 25.0) * np.sin(2 * np.pi * m / 3.1 + ph)
+    dy = 30.0 * np.sin(2 * np.pi * m / 2.3 + ph)
+    roll = 20.0 * np.sin(2 * np.pi * m / 4.0 + ph)
+    scale = 1.0 + 0.2 * np.sin(2 * np.pi * m / 5.0 + ph)
+    return (cx + ramp * dx, cy + ramp * dy), base_side * (1 + ramp * (scale - 1)), float(ramp * roll)
+
+
+def build_clip(spec: ClipSpec, data: Path, out_dir: Path) -> tuple[Path, np.ndarray]:
+    """Write the clip (MJPG AVI) and return (path, ``(T, faces, 68, 2)`` true points)."""
+    sprites = pick_faces(data, spec.faces, spec.seed)
+    bg = background(SIZE, spec.seed)
+    rng = np.random.default_rng(spec.seed)
+    n_frames = round((spec.still + spec.motion) * spec.fps)
+    path = out_dir / f"clip_{spec.faces}faces.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), spec.fps, SIZE)
+    if not writer.isOpened():
+        raise RuntimeError(f"{path}: cannot write an MJPG AVI")
+    truth = []
+    for i in range(n_frames):
+        mats = []
+        for k, sp in enumerate(sprites):
+            center, side, roll = trajectory(spec, k, i / spec.fps)
+            mats.append(place(sp, center, side, -roll))  # cv2 angles turn counter-clockwise
+        frame, pts = composite(bg, sprites, mats)
+        if spec.noise > 0:
+            frame = np.clip(frame + rng.normal(0, spec.noise, frame.shape), 0, 255).astype(np.uint8)
+        writer.write(frame)
+        truth.append(pts)
+    writer.release()
+    return path, np.asarray(truth, np.float32)
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_pipeline(kind: str, clip: str, opts: dict[str, object], frames: int = 0) -> dict[str, object]:
+    """Run one pipeline over the clip in this process; returns per-frame faces, timings and memory.
+
+    ``kind`` is ``"ours"`` or ``"facemesh"``; ``frames`` > 0 loops the clip that many frames
+    and samples memory instead of keeping every result.
+    """
+    import torch
+
+    torch.set_num_threads(int(opts.get("threads") or torch.get_num_threads()))
+    from facefilter.capture import VideoFileSource
+
+    filt, filter_name = _one_filter()
+    if kind == "ours":
+        from facefilter.detect import BlazeFaceDetector
+        from facefilter.landmarks import LandmarkModel
+        from facefilter.pipeline import FaceTracker, Pipeline, TrackerConfig
+
+        model = LandmarkModel.load(opts.get("weights"), device=opts.get("device"))  # type: ignore[arg-type]
+        cfg = TrackerConfig(redetect_interval=int(opts["redetect"]), flip_test=bool(opts["flip_test"]),
+                            backend=str(opts["backend"]))
+        tracker = FaceTracker(model, BlazeFaceDetector(), max_faces=4, smoothing=not opts["no_smoothing"], config=cfg)
+        pipe = Pipeline(tracker, {filter_name: filt} if filt is not None else None)
+        pipe.active_filter = filter_name if filt is not None else None
+        pipe.overlay = filt is None
+    else:
+        from facefilter.bench.facemesh68 import FaceMeshReference
+        from facefilter.overlay import draw_overlay
+        from facefilter.types import Box, Face
+
+        mesh = FaceMeshReference(max_faces=4)
+
+    def step(frame: np.ndarray, t: float) -> tuple[list[np.ndarray], list[int], dict[str, float]]:
+        if kind == "ours":
+            res = pipe.process(frame, t)
+            return [f.landmarks for f in res.faces], [f.id for f in res.faces], res.timings_ms
+        t0 = time.perf_counter()
+        pts = mesh.process(frame)
+        t1 = time.perf_counter()
+        faces = [Face(Box.from_points(p), p, i + 1) for i, p in enumerate(pts)]
+        if filt is not None and faces:
+            filt.render(frame, faces)
+        else:
+            draw_overlay(frame.copy(), faces)
+        t2 = time.perf_counter()
+        return pts, [], {"landmarks": (t1 - t0) * 1000, "render": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
+
+    out: dict[str, object] = {"filter": filter_name or "overlay (no filters package)", "rss_start_mb": _rss_mb()}
+    results, timings, memory = [], [], []
+    src = VideoFileSource(clip)
+    fps = src.fps or 30.0
+    i = 0
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    while True:
+        td = time.perf_counter()
+        frame = src.read()
+        if frame is None:
+            if frames and i < frames:
+                src.close()
+                src = VideoFileSource(clip)
+                continue
+            break
+        decode = (time.perf_counter() - td) * 1000
+        pts, ids, tm = step(frame, i / fps)
+        tm = {**tm, "decode": decode, "end_to_end": decode + tm["total"]}
+        if frames:
+            if i % 1000 == 0:
+                memory.append((i, _rss_mb()))
+        else:
+            results.append((pts, ids))
+            timings.append(tm)
+        i += 1
+        if frames and i >= frames:
+            break
+    out["wall_s"] = time.perf_counter() - wall0
+    out["cpu_s"] = time.process_time() - cpu0
+    out["frames"] = i
+    out["peak_mb"] = _peak_mb()
+    out["rss_end_mb"] = _rss_mb()
+    out["memory"] = memory
+    out["results"] = results
+    out["timings"] = timings
+    return out
+
+
+def _one_filter() -> tuple[object | None, str | None]:
+    """The first built-in filter, when the filters package provides them."""
+    try:
+        from facefilter.filters import builtin_filters
+    except ImportError:
+        return None, None
+    filters = builtin_filters()
+    for name in ("sunglasses", *filters):
+        if name in filters:
+            return filters[name], name
+    return None, None
+
+
+@dataclass
+class Scores:
+    nme: float
+    nme_still: float
+    nme_motion: float
+    miss: float
+    jitter: float
+    id_switches: int
+
+
+def score(results: list[tuple[list[np.ndarray], list[int]]], truth: np.ndarray, still_frames: int) -> Scores:
+    """Match predictions to true faces per frame (nearest centre within 0.5 IOD) and score them.
+
+    ``results`` holds per frame (list of ``(68, 2)`` predictions, their ids); without ids
+    (the reference) id switches are reported as -1.
+    """
+    a, b = OUTER_EYE_CORNERS
+    n_frames, n_faces = truth.shape[:2]
+    err = np.full((n_frames, n_faces), np.nan)
+    pos_err = np.full((n_frames, n_faces, 68, 2), np.nan)
+    who = np.full((n_frames, n_faces), -1)
+    has_ids = any(ids for _, ids in results)
+    for t in range(n_frames):
+        preds = [np.asarray(p, np.float64) for p in results[t][0]]
+        ids = results[t][1]
+        for k in range(n_faces):
+            gt = truth[t, k].astype(np.float64)
+            iod = float(np.linalg.norm(gt[a] - gt[b]))
+            if not preds:
+                continue
+            d = [float(np.linalg.norm(p.mean(0) - gt.mean(0))) for p in preds]
+            j = int(np.argmin(d))
+            if d[j] < 0.5 * iod:
+                err[t, k] = np.linalg.norm(preds[j] - gt, axis=1).mean() / iod
+                pos_err[t, k] = (preds[j] - gt) / iod
+                who[t, k] = ids[j] if has_ids else j
+    still = pos_err[JITTER_SKIP:still_frames]
+    jitter = float(np.nanmean(np.nanstd(still, axis=0))) if still_frames > JITTER_SKIP else float("nan")
+    switches = int(sum(np.count_nonzero(np.diff(who[:, k][who[:, k] >= 0])) for k in range(n_faces)))
+    return Scores(
+        nme=float(np.nanmean(err)) * 100,
+        nme_still=float(np.nanmean(err[:still_frames])) * 100,
+        nme_motion=float(np.nanmean(err[still_frames:])) * 100,
+        miss=float(np.mean(np.isnan(err))) * 100,
+        jitter=jitter * 100,
+        id_switches=switches if has_ids else -1,
+    )
+
+
+def _child(kind: str, clip: str, opts: dict[str, object], frames: int, queue: mp.Queue) -> None:
+    try:
+        queue.put(run_pipeline(kind, clip, opts, frames))
+    except Exception as exc:  # report instead of hanging the parent
+        queue.put({"error": f"{type(exc).__name__}: {exc}"})
+
+
+def in_child(kind: str, clip: Path, opts: dict[str, object], frames: int = 0) -> dict[str, object]:
+    """:func:`run_pipeline` in a fresh process (its own peak memory); raises on its error."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(kind, str(clip), opts, frames, queue))
+    proc.start()
+    res = queue.get()
+    proc.join()
+    if "error" in res:
+        raise RuntimeError(f"{kind} pipeline failed: {res['error']}")
+    return res
+
+
+def _stage_table(timings: list[dict[str, float]]) -> str:
+    keys = [k for k in ("decode", "detect", "landmarks", "smooth", "render", "end_to_end") if k in timings[0]]
+    cells = []
+    for k in keys:
+        v = np.array([t[k] for t in timings])
+        cells.append(f"{k} {np.percentile(v, 50):.1f}/{np.percentile(v, 95):.1f}")
+    return "  ".join(cells)
+
+
+def report(name: str, res: dict[str, object], truth: np.ndarray, still_frames: int) -> dict[str, object]:
+    s = score(res["results"], truth, still_frames)  # type: ignore[arg-type]
+    timings = res["timings"]  # type: ignore[assignment]
+    e2e = np.array([t["end_to_end"] for t in timings])  # type: ignore[index]
+    fps = res["frames"] / res["wall_s"]  # type: ignore[operator]
+    cpu_ms = res["cpu_s"] / res["frames"] * 1000  # type: ignore[operator]
+    print(f"  {name:9s} FPS {fps:5.1f}  latency p50/p95 {np.percentile(e2e, 50):.1f}/{np.percentile(e2e, 95):.1f} ms  "
+          f"CPU {cpu_ms:.1f} ms/frame  NME {s.nme:.2f}% (still {s.nme_still:.2f}, moving {s.nme_motion:.2f})  "
+          f"miss {s.miss:.1f}%  jitter {s.jitter:.3f}% IOD  id switches {s.id_switches}  peak {res['peak_mb']:.0f} MB")
+    print(f"            ms p50/p95: {_stage_table(timings)}")  # type: ignore[arg-type]
+    return {"fps": fps, "p50_ms": float(np.percentile(e2e, 50)), "p95_ms": float(np.percentile(e2e, 95)),
+            "cpu_ms_per_frame": cpu_ms, **s.__dict__, "peak_mb": res["peak_mb"], "filter": res["filter"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="facefilter-bench pipeline", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="300-W folder with labels.xml")
+    ap.add_argument("--faces", default="1,3", help="comma-separated face counts, one clip each")
+    ap.add_argument("--still", type=float, default=2.0, help="seconds without motion at the start")
+    ap.add_argument("--motion", type=float, default=8.0, help="seconds of head motion after that")
+    ap.add_argument("--noise", type=float, default=2.0, help="camera noise sigma (grey levels)")
+    ap.add_argument("--redetect", type=int, default=10, help="frames between detector runs while tracking")
+    ap.add_argument("--flip-test", action="store_true", help="average with the mirrored crop (2x network work)")
+    ap.add_argument("--backend", choices=("onnx", "torch"), default="onnx",
+                    help="landmark network runtime on the CPU (default: ONNX Runtime, as the app)")
+    ap.add_argument("--no-smoothing", action="store_true")
+    ap.add_argument("--no-reference", action="store_true", help="skip the MediaPipe Face Mesh reference")
+    ap.add_argument("--device", default=None, help="landmark model device (default: CUDA if present, else CPU)")
+    ap.add_argument("--weights", default=None, help="landmark weights (default: the shipped ones)")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--memory-frames", type=int, default=0, help="also run ours this many frames, sampling memory")
+    ap.add_argument("--json", type=Path, default=None, help="write the figures here too")
+    args = ap.parse_args(argv)
+
+    opts = {"redetect": args.redetect, "flip_test": args.flip_test, "backend": args.backend, "device": args.device,
+            "weights": args.weights, "threads": args.threads, "no_smoothing": args.no_smoothing}
+    figures: dict[str, object] = {"options": {k: str(v) for k, v in vars(args).items()}}
+    with tempfile.TemporaryDirectory(prefix="facefilter-bench-") as tmp:
+        for n in (int(v) for v in args.faces.split(",")):
+            spec = ClipSpec(n, args.still, args.motion, noise=args.noise)
+            clip, truth = build_clip(spec, args.data, Path(tmp))
+            still_frames = round(spec.still * spec.fps)
+            print(f"{n} face{'s' * (n > 1)}: {len(truth)} frames 640x480 ({spec.still:g} s still, {spec.motion:g} s "
+                  f"moving, noise {spec.noise:g}), redetect every {args.redetect}, flip_test "
+                  f"{'on' if args.flip_test else 'off'}, {args.backend} backend")
+            ours = in_child("ours", clip, opts)
+            print(f"  rendering: {ours['filter']}")
+            figures[f"{n}_faces"] = {"ours": report("ours", ours, truth, still_frames)}
+            if not args.no_reference:
+                ref = in_child("facemesh", clip, opts)
+                figures[f"{n}_faces"]["facemesh"] = report("Face Mesh", ref, truth, still_frames)  # type: ignore[index]
+        if args.memory_frames:
+            clip, _ = build_clip(ClipSpec(1, args.still, args.motion, noise=args.noise), args.data, Path(tmp))
+            res = in_child("ours", clip, opts, frames=args.memory_frames)
+            mem = res["memory"]
+            print(f"memory over {res['frames']} frames (RSS MB at frame): "
+                  + ", ".join(f"{i}: {m:.0f}" for i, m in mem)  # type: ignore[union-attr]
+                  + f"; growth after frame 1000: {mem[-1][1] - mem[1][1]:+.1f} MB")  # type: ignore[index]
+            figures["memory"] = mem
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1, default=float) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
