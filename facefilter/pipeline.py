@@ -45,8 +45,9 @@ class TrackerConfig:
 
     ``max_faces``: faces tracked at once. ``redetect_interval``: frames between detector runs
     while faces are tracked (1 = detect every frame). ``match_iou``: IoU between a detection's
-    landmark box and a track's box to call them the same face; below ``reinit_iou`` the track
-    is re-cropped from the detection (it drifted). ``max_missed``: detector runs in a row that
+    landmark box and a track's box to call them the same face; below ``reinit_iou``, or when the
+    rolls differ by more than ``reinit_roll`` degrees, the track is re-cropped from the detection
+    (it drifted). ``max_roll`` (deg) bounds the crop's roll. ``max_missed``: detector runs in a row that
     may miss a track before it is dropped. ``min_iod``: smallest inter-ocular distance (px) kept.
     ``max_scale_change``: largest per-frame size ratio before a track counts as lost.
     ``crop_slack``: the crop follows a tracked face only once the face's box centre is more than
@@ -67,6 +68,8 @@ class TrackerConfig:
     redetect_interval: int = 10
     match_iou: float = 0.3
     reinit_iou: float = 0.5
+    reinit_roll: float = 20.0
+    max_roll: float = 50.0
     max_missed: int = 1
     min_iod: float = 6.0
     max_scale_change: float = 1.5
@@ -267,7 +270,10 @@ class FaceTracker:
             tr = self._tracks[ti]
             tr.missed = 0
             tr.score = dets[di][0].score
-            if iou < cfg.reinit_iou:  # the track drifted: start again from the detection
+            drifted = iou < cfg.reinit_iou or (
+                tr.crop is not None and abs(tr.crop[2] - dets[di][2]) > cfg.reinit_roll
+            )
+            if drifted:  # start again from the detection
                 tr.anchor = (dets[di][1], dets[di][2])
         survivors = []
         for ti, tr in enumerate(self._tracks):
@@ -310,6 +316,7 @@ class FaceTracker:
             center = c0 if dist <= k * s0 else c0 + d * (1 - k * s0 / dist)
             side = float(np.exp(_slack(math.log(s0), math.log(side), k)))
             roll = _slack(r0, roll, 100 * k)
+        roll = float(np.clip(roll, -self.config.max_roll, self.config.max_roll))
         tr.crop = (center, side, roll)
         return np.array([center[0] - side / 2, center[1] - side / 2, side, side]), roll
 
