@@ -55,7 +55,9 @@ class TrackerConfig:
     ``100 * crop_slack`` degrees); a still face is then cropped identically every frame, which
     stops the network's small biases from walking the crop (and the points) around.
     ``motion_prediction``: the next crop is moved on by this times the face's last per-frame shift
-    (constant velocity; 0 turns it off).
+    (constant velocity; 0 turns it off). ``refine_detections``: a face cropped from a detection
+    gets a second pass cropped from its first points in the same frame (the mapped detector box
+    is a rougher crop: measured gap to true boxes +0.49 -> +0.32 NME points).
     ``use_roll``: crop tracked faces upright. ``flip_test``: the landmark model's flip averaging
     (None leaves the model as it is). ``backend``: ``"auto"`` runs the network with ONNX Runtime
     when the tracker loads the model itself onto the CPU, ``"onnx"`` always on the CPU,
@@ -75,6 +77,7 @@ class TrackerConfig:
     max_scale_change: float = 1.5
     crop_slack: float = 0.03
     motion_prediction: float = 1.0
+    refine_detections: bool = True
     use_roll: bool = True
     flip_test: bool | None = False
     backend: str = "auto"
@@ -224,6 +227,9 @@ class FaceTracker:
         if self._tracks:
             boxes, angles = zip(*(self._crop_for(tr) for tr in self._tracks), strict=True)
             points = self.model.predict(frame_bgr, np.stack(boxes), np.asarray(angles) if cfg.use_roll else None)
+            fresh = [i for i, tr in enumerate(self._tracks) if tr.anchor is not None and np.all(np.isfinite(points[i]))]
+            if cfg.refine_detections and fresh:
+                points[fresh] = self._refine(frame_bgr, [self._tracks[i] for i in fresh], points[fresh])
         else:
             points = np.zeros((0, 68, 2), np.float32)
         timings["landmarks"] = (time.perf_counter() - tl) * 1000
@@ -246,6 +252,18 @@ class FaceTracker:
         return [self._face(tr) for tr in sorted(self._tracks, key=lambda tr: tr.id)]
 
     # -- steps ---------------------------------------------------------------------------------
+
+    def _refine(self, frame: np.ndarray, tracks: list[_Track], points: np.ndarray) -> np.ndarray:
+        """Second pass for faces cropped from a detection: crop again from their first points."""
+        use_roll = self.config.use_roll
+        boxes, rolls = [], []
+        for tr, pts in zip(tracks, points, strict=True):
+            roll = eye_roll(pts) if use_roll else 0.0
+            box = upright_box(pts, roll)
+            boxes.append(box)
+            rolls.append(roll)
+            tr.crop = (box[:2] + box[2:] / 2, float(box[2:].max()), roll)
+        return self.model.predict(frame, np.stack(boxes), np.asarray(rolls) if use_roll else None)
 
     def _detect(self, frame: np.ndarray) -> None:
         """Match detections to tracks (greedy IoU); start tracks for new faces, age unmatched ones."""
