@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--recipe", choices=["ours", "reference"], default="ours",
                    help="'reference' = 224 px, MSE, Adam 1e-4, constant LR, no flip (explicit options still win)")
+    p.add_argument("--init", metavar="WEIGHTS", help="start from these weights (fine-tuning) instead of scratch")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)

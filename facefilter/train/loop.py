@@ -25,7 +25,7 @@ from tqdm import tqdm
 from facefilter.landmarks.crop import from_target
 from facefilter.landmarks.metrics import nme
 from facefilter.landmarks.model import LandmarkNet
-from facefilter.landmarks.weights import ModelConfig, save_weights
+from facefilter.landmarks.weights import ModelConfig, load_network, save_weights
 from facefilter.train.augment import Augment
 from facefilter.train.dataset import CachedFace, LandmarkDataset, cache_face, load_many, split_indices
 from facefilter.train.losses import make_loss
@@ -67,6 +67,7 @@ class TrainConfig:
     workers: int = 0
     max_steps: int | None = None
     limit: int | None = None
+    init: str | None = None
     channels_last: bool = True
     amp: bool = True
     threads: int | None = None
@@ -223,7 +224,11 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     torch.manual_seed(cfg.seed)
 
     train_ds, val_ds = build_datasets(cfg)
-    model = LandmarkNet().to(device)
+    model = LandmarkNet()
+    if cfg.init and not (resume and (out / LAST_CKPT).is_file()):
+        net0, _ = load_network(cfg.init)  # fine-tune: start from these weights, fresh optimiser and schedule
+        model.load_state_dict(net0.state_dict())
+    model = model.to(device)
     if cfg.channels_last and device.type != "mps":
         model = model.to(memory_format=torch.channels_last)
     loss_fn = make_loss(cfg.loss, pixels=float(cfg.input_size))

@@ -14,6 +14,8 @@ import pytest
 import torch
 
 from facefilter.landmarks import LandmarkModel
+from facefilter.landmarks.model import LandmarkNet
+from facefilter.landmarks.weights import load_network
 from facefilter.train import cli, evaluate
 
 TINY = ["--limit", "20", "--batch-size", "4", "--max-steps", "2", "--input-size", "64", "--device", "cpu", "-q"]
@@ -54,6 +56,19 @@ def test_resume_continues_where_it_stopped(trained: Path, ibug_dir: Path) -> Non
     assert after["history"][:2] == before["history"]
     # The resumed run kept the saved options, not the defaults.
     assert json.loads((trained / "config.json").read_text())["input_size"] == 64
+
+
+def test_init_starts_from_given_weights(trained: Path, ibug_dir: Path, tmp_path: Path) -> None:
+    """A fine-tune with a negligible learning rate still holds the source weights after its steps."""
+    out = tmp_path / "ft"
+    args = ["--data", str(ibug_dir), "--out", str(out), "--epochs", "1", "--lr", "1e-12", *TINY]
+    assert cli.main([*args, "--init", str(trained / "best.safetensors")]) == 0
+    source, _ = load_network(trained / "best.safetensors")
+    tuned = torch.load(out / "last.pt", weights_only=True)["model"]
+    for name in ("backbone.conv1.weight", "backbone.layer3.0.conv1.weight", "backbone.fc.weight"):
+        torch.testing.assert_close(tuned[name], source.state_dict()[name], atol=1e-6, rtol=0)
+    fresh = LandmarkNet().state_dict()["backbone.fc.weight"]
+    assert not torch.allclose(fresh, tuned["backbone.fc.weight"])
 
 
 def test_reference_recipe_options(tmp_path: Path) -> None:
