@@ -1,0 +1,386 @@
+"""The main window with the real worker, grabber, Pipeline and built-in filters on a fake tracker.
+
+Each test changes something the way a user would (click, key) and checks what the window
+shows: the frames the worker sends back, the files written, the messages.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import cv2
+import numpy as np
+import pytest
+from PyQt6.QtCore import QSettings, Qt
+
+from facefilter.capture import CaptureError
+from facefilter.filters.loader import builtin_dir
+from facefilter.gui.settings import AppSettings
+from facefilter.gui.window import MainWindow
+from facefilter.gui.worker import RenderedFrame
+from tests.gui.fakes import FRAME_SIZE, FlakyCamera, ListSource
+
+pytestmark = pytest.mark.gui
+
+TIMEOUT = 10_000  # ms; the CPU is shared with training runs
+
+
+def wait_frame(qtbot: Any, window: MainWindow, ok: Callable[[RenderedFrame], bool] = lambda rf: True) -> RenderedFrame:
+    """Wait for a frame painted after this call that satisfies ``ok``."""
+    start = window.frames_shown
+
+    def check() -> None:
+        rf = window.last_frame
+        assert rf is not None and window.frames_shown > start and ok(rf)
+
+    qtbot.waitUntil(check, timeout=TIMEOUT)
+    assert window.last_frame is not None
+    return window.last_frame
+
+
+def eye_brightness(rf: RenderedFrame) -> float:
+    """Mean brightness of 5x5 patches at both eye centres of the shown frame (white eyes: ~255)."""
+    pts = rf.faces[0].landmarks
+    values = []
+    for group in (slice(36, 42), slice(42, 48)):
+        x, y = np.round(pts[group].mean(0)).astype(int)
+        values.append(rf.frame[y - 2 : y + 3, x - 2 : x + 3].mean())
+    return float(np.mean(values))
+
+
+def is_green(rf: RenderedFrame, point: int = 8) -> bool:
+    """The overlay's colour for face 1 (BGR 0,255,0) at landmark ``point``."""
+    x, y = np.round(rf.faces[0].landmarks[point]).astype(int)
+    b, g, r = (int(v) for v in rf.frame[y, x])
+    return g > 200 and b < 90 and r < 90
+
+
+def key(qtbot: Any, window: MainWindow, k: Qt.Key) -> None:
+    """Press ``k`` in the window (made active first: window shortcuts need an active window)."""
+    if not window.isActiveWindow():
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
+    qtbot.keyClick(window, k)
+
+
+def test_window_shows_frames_and_stats(qtbot: Any, make_window: Callable[..., MainWindow]) -> None:
+    window = make_window()
+    rf = wait_frame(qtbot, window)
+    assert rf.frame.shape == (*FRAME_SIZE, 3) and len(rf.faces) == 1
+    assert not window.view.message_visible
+    qtbot.waitUntil(lambda: window.fps_label.text().strip() not in ("– fps", "0.0 fps"), timeout=TIMEOUT)
+    assert window.faces_label.text() == "faces: 1"
+    assert window.latency_label.text().startswith("latency:") and window.latency_ms > 0
+    assert window.source_label.text() == "test camera"
+
+
+def test_toolbar_click_applies_and_click_again_removes(qtbot: Any, make_window: Callable[..., MainWindow]) -> None:
+    window = make_window()
+    plain = eye_brightness(wait_frame(qtbot, window))
+    assert plain > 200  # the drawn eyes are white
+    button = window.filter_bar.button("sunglasses")
+    assert not button.icon().isNull() and "Sunglasses" in button.toolTip()
+
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.active_filter == "sunglasses" and button.isChecked()
+    assert window.worker.settings.filter == "sunglasses"
+    wait_frame(qtbot, window, lambda rf: eye_brightness(rf) < 100)  # dark lenses over the eyes
+
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.active_filter is None and not button.isChecked()
+    assert window.worker.settings.filter is None
+    wait_frame(qtbot, window, lambda rf: eye_brightness(rf) > 200)
+
+
+def test_another_button_replaces_the_filter(qtbot: Any, make_window: Callable[..., MainWindow]) -> None:
+    window = make_window(start=False)
+    qtbot.mouseClick(window.filter_bar.button("cat"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.filter_bar.button("crown"), Qt.MouseButton.LeftButton)
+    assert window.active_filter == "crown"
+    assert [n for n in window.filter_bar.names if window.filter_bar.action(n).isChecked()] == ["crown"]
+
+
+def test_keys_cycle_filters(qtbot: Any, make_window: Callable[..., MainWindow]) -> None:
+    window = make_window(start=False)
+    names = window.filter_bar.names
+    assert len(names) >= 3
+    key(qtbot, window, Qt.Key.Key_Right)
+    assert window.active_filter == names[0]
+    key(qtbot, window, Qt.Key.Key_Right)
+    assert window.active_filter == names[1]
+    key(qtbot, window, Qt.Key.Key_Left)
+    key(qtbot, window, Qt.Key.Key_Left)
+    assert window.active_filter is None
+    key(qtbot, window, Qt.Key.Key_Left)
+    assert window.active_filter == names[-1]  # wraps around
+    assert window.worker.settings.filter == names[-1]
+    key(qtbot, window, Qt.Key.Key_0)
+    assert window.active_filter is None and window.worker.settings.filter is None
+
+
+def test_overlay_toggle_by_button_and_key(qtbot: Any, make_window: Callable[..., MainWindow]) -> None:
+    window = make_window()
+    assert not is_green(wait_frame(qtbot, window))
+    button = window.controls_bar.widgetForAction(window.overlay_action)
+    assert button is not None
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.overlay_action.isChecked() and window.worker.settings.overlay
+    wait_frame(qtbot, window, is_green)  # the 68 points drawn over the frame
+
+    key(qtbot, window, Qt.Key.Key_L)
+    assert not window.overlay_action.isChecked() and not window.worker.settings.overlay
+    wait_frame(qtbot, window, lambda rf: not is_green(rf))
+
+
+def test_mirror_is_on_for_cameras_and_off_for_files(qtbot: Any, make_window: Callable[..., MainWindow]) -> None:
+    window = make_window()
+    wait_frame(qtbot, window)
+    assert window.mirror_action.isChecked()
+    key(qtbot, window, Qt.Key.Key_M)
+    assert not window.mirror_action.isChecked() and window.settings.mirror is False
+    window.open_source(ListSource(is_camera=False, name="clip.mp4"))
+    qtbot.waitUntil(lambda: window.source_label.text() == "clip.mp4", timeout=TIMEOUT)
+    assert not window.mirror_action.isChecked()
+    key(qtbot, window, Qt.Key.Key_M)  # mirroring a file is not remembered for cameras
+    assert window.worker.settings.mirror_file and window.settings.mirror is False
+
+
+def test_snapshot_writes_the_filtered_frame_as_png(
+    qtbot: Any, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    window = make_window()
+    qtbot.mouseClick(window.filter_bar.button("clown_nose"), Qt.MouseButton.LeftButton)
+    rf = wait_frame(qtbot, window, lambda rf: rf.frame is not None and eye_brightness(rf) > 0)
+    key(qtbot, window, Qt.Key.Key_S)
+    path = window.last_snapshot
+    assert path is not None and path.parent == tmp_path / "out" and path.suffix == ".png"
+    saved = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    assert saved is not None and saved.shape == rf.frame.shape
+    shown = window.last_frame
+    assert shown is not None
+    np.testing.assert_array_equal(saved, shown.frame)  # exactly the frame on screen
+    assert str(path) in window.statusBar().currentMessage()
+
+
+def test_snapshot_without_a_frame_says_so(qtbot: Any, make_window: Callable[..., MainWindow], tmp_path: Path) -> None:
+    window = make_window(start=False)
+    assert window.snapshot() is None
+    assert "Nothing to save" in window.statusBar().currentMessage()
+    assert not (tmp_path / "out").exists()
+
+
+def test_record_writes_an_mp4_with_a_visible_indicator(
+    qtbot: Any, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    window = make_window()
+    wait_frame(qtbot, window)
+    key(qtbot, window, Qt.Key.Key_R)
+    assert window.recording and window.view.recording and window.rec_label.isVisible()
+    assert window.rec_label.text().startswith("● REC")
+    qtbot.wait(800)
+    with qtbot.waitSignal(window.worker.recordingFinished, timeout=TIMEOUT) as sig:
+        key(qtbot, window, Qt.Key.Key_R)
+    assert not window.view.recording and not window.rec_label.isVisible()
+    path, seconds = sig.args
+    assert Path(path).parent == tmp_path / "out" and path.endswith(".mp4") and seconds > 0.3
+    cap = cv2.VideoCapture(path)
+    ok, frame = cap.read()
+    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    cap.release()
+    assert ok and frame.shape == (*FRAME_SIZE, 3) and n >= 10  # 30 fps, real time
+
+
+def test_no_camera_shows_a_message_and_a_button_to_open_a_file(
+    qtbot: Any, make_window: Callable[..., MainWindow], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def grabber(spec: Any, on_status: Callable[[str], None]) -> Any:
+        from facefilter.capture import FrameGrabber
+
+        if isinstance(spec, int | str) and str(spec).isdigit():
+            raise CaptureError("Camera 0 could not be opened. No cameras found (probed indices 1-5).")
+        return FrameGrabber(spec, on_status=on_status, realtime=True)
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(frames / f"{i}.png"), np.full((120, 160, 3), 90 + i, np.uint8))
+    window = make_window(source=0, grabber_factory=grabber)
+    qtbot.waitUntil(lambda: window.view.panel.title.text() == "No camera", timeout=TIMEOUT)
+    assert window.view.message_visible and "No cameras found" in window.view.panel.text.text()
+    assert window.view.panel.open_button.isVisible()
+
+    monkeypatch.setattr("facefilter.gui.window.QFileDialog.getOpenFileName", lambda *a, **k: (str(frames), ""))
+    qtbot.mouseClick(window.view.panel.open_button, Qt.MouseButton.LeftButton)
+    rf = wait_frame(qtbot, window)
+    assert rf.frame.shape == (120, 160, 3) and not window.view.message_visible
+    assert window.camera_combo.currentText() == "File: frames"
+
+
+def test_camera_lost_shows_a_banner_and_recovers(qtbot: Any, make_window: Callable[..., MainWindow]) -> None:
+    cam = FlakyCamera()
+    window = make_window(source=cam, stall_after=0.3)
+    wait_frame(qtbot, window)
+    cam.unplug()
+    qtbot.waitUntil(lambda: "lost" in window.view.banner, timeout=TIMEOUT)
+    assert "retrying" in window.view.banner
+    cam.plug_in()
+    qtbot.waitUntil(lambda: window.view.banner == "", timeout=TIMEOUT)
+    wait_frame(qtbot, window)
+    assert cam.reopens >= 1
+
+
+def test_closing_stops_the_worker_and_releases_the_source(
+    qtbot: Any, make_window: Callable[..., MainWindow]
+) -> None:
+    cam = ListSource()
+    window = make_window(source=cam)
+    wait_frame(qtbot, window)
+    window.close()
+    assert window.worker.isFinished()
+    assert cam.closed >= 1
+
+
+def test_settings_round_trip(qtbot: Any, make_window: Callable[..., MainWindow], tmp_path: Path) -> None:
+    ini = tmp_path / "roundtrip.ini"
+    first = make_window(settings_file=ini, start=False)
+    first.choose_filter("cat")
+    first.set_overlay(True)
+    first.set_mirror(False)
+    first.resize(700, 520)  # inside the offscreen screen (800x600): restoreGeometry clamps
+    qtbot.waitUntil(lambda: first.size().width() == 700, timeout=TIMEOUT)
+    first.close()
+
+    stored = AppSettings.load(QSettings(str(ini), QSettings.Format.IniFormat))
+    assert (stored.filter, stored.overlay, stored.mirror) == ("cat", True, False)
+    second = make_window(settings_file=ini, start=False)
+    assert second.active_filter == "cat" and second.filter_bar.action("cat").isChecked()
+    assert second.overlay_action.isChecked() and not second.mirror_action.isChecked()
+    s = second.worker.settings
+    assert (s.filter, s.overlay, s.mirror_camera) == ("cat", True, False)
+    assert (second.width(), second.height()) == (700, 520)
+
+
+def test_app_settings_defaults_and_unknown_filter(tmp_path: Path, make_window: Callable[..., MainWindow]) -> None:
+    store = QSettings(str(tmp_path / "fresh.ini"), QSettings.Format.IniFormat)
+    assert AppSettings.load(store) == AppSettings()
+    AppSettings(filter="no_such_filter", camera=2).save(store)
+    window = make_window(settings_file=tmp_path / "fresh.ini", start=False)
+    assert window.active_filter is None  # a filter that disappeared is dropped, not an error
+    assert window.settings.camera == 2
+
+
+def test_virtual_camera_without_pyvirtualcam_explains(
+    qtbot: Any, make_window: Callable[..., MainWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyvirtualcam", None)  # import fails
+    window = make_window(start=False)
+    key(qtbot, window, Qt.Key.Key_V)
+    assert not window.vcam_action.isChecked()
+    assert window.last_message is not None
+    _, text = window.last_message
+    assert "pip install 'facefilter[vcam]'" in text and "pyvirtualcam" in text
+
+
+class _FakeCamera:
+    """pyvirtualcam.Camera stand-in: keeps the frames sent; raises ``fail`` when opened."""
+
+    sent: ClassVar[list[np.ndarray]] = []
+    fail: ClassVar[str | None] = None
+
+    def __init__(self, width: int, height: int, fps: float, fmt: object = None) -> None:
+        if _FakeCamera.fail:
+            raise RuntimeError(_FakeCamera.fail)
+        self.device = "/dev/video9"
+
+    def send(self, frame: np.ndarray) -> None:
+        _FakeCamera.sent.append(frame)
+
+    def close(self) -> None:
+        pass
+
+
+def _fake_pyvirtualcam(fail: str | None) -> types.ModuleType:
+    mod = types.ModuleType("pyvirtualcam")
+    mod.Camera = _FakeCamera  # type: ignore[attr-defined]
+    mod.PixelFormat = types.SimpleNamespace(BGR="bgr")  # type: ignore[attr-defined]
+    _FakeCamera.sent, _FakeCamera.fail = [], fail
+    return mod
+
+
+def test_virtual_camera_sends_filtered_frames(
+    qtbot: Any, make_window: Callable[..., MainWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyvirtualcam", _fake_pyvirtualcam(None))
+    window = make_window()
+    wait_frame(qtbot, window)
+    with qtbot.waitSignal(window.worker.vcamStarted, timeout=TIMEOUT) as sig:
+        key(qtbot, window, Qt.Key.Key_V)
+    assert sig.args == ["/dev/video9"] and window.vcam_action.isChecked()
+    qtbot.waitUntil(lambda: len(_FakeCamera.sent) >= 3, timeout=TIMEOUT)
+    assert _FakeCamera.sent[0].shape == (*FRAME_SIZE, 3)
+    key(qtbot, window, Qt.Key.Key_V)
+    assert not window.vcam_action.isChecked()
+
+
+def test_virtual_camera_without_backend_explains(
+    qtbot: Any, make_window: Callable[..., MainWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyvirtualcam", _fake_pyvirtualcam("'v4l2loopback' backend: no device"))
+    window = make_window()
+    wait_frame(qtbot, window)
+    with qtbot.waitSignal(window.worker.vcamFailed, timeout=TIMEOUT):
+        key(qtbot, window, Qt.Key.Key_V)
+    qtbot.waitUntil(lambda: not window.vcam_action.isChecked(), timeout=TIMEOUT)
+    assert window.last_message is not None
+    assert "v4l2loopback" in window.last_message[1] or "OBS" in window.last_message[1]
+
+
+def test_import_filter_zip_adds_and_applies_it(
+    qtbot: Any, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    zpath = tmp_path / "shades.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for f in (builtin_dir() / "sunglasses").iterdir():
+            zf.write(f, f"shades/{f.name}")
+    window = make_window()
+    name = window.import_zip(zpath)
+    assert name == "shades" and (tmp_path / "user_filters" / "shades").is_dir()
+    assert window.filter_bar.names[-1] == "shades" and window.active_filter == "shades"
+    wait_frame(qtbot, window, lambda rf: eye_brightness(rf) < 100)  # the worker renders the new filter
+
+    assert window.import_zip(zpath) is None  # already there: refused with a message
+    assert window.last_message is not None and "already exists" in window.last_message[1]
+
+
+def test_view_keeps_the_aspect_ratio(qtbot: Any, make_window: Callable[..., MainWindow]) -> None:
+    window = make_window()
+    rf = wait_frame(qtbot, window)
+    h, w = rf.frame.shape[:2]
+    for size in ((1000, 600), (600, 900)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda s=size: window.width() == s[0], timeout=TIMEOUT)
+        r = window.view.image_rect()
+        assert r.width() / r.height() == pytest.approx(w / h, rel=1e-3)
+        view = window.view.rect()
+        assert r.width() == pytest.approx(view.width()) or r.height() == pytest.approx(view.height())
+        assert r.center().x() == pytest.approx(view.center().x(), abs=1) and r.center().y() == pytest.approx(
+            view.center().y(), abs=1)
+
+
+def test_screenshot_hook_writes_png_and_description(
+    qtbot: Any, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    import json
+
+    window = make_window()
+    wait_frame(qtbot, window)
+    info = window.save_screenshot(tmp_path / "shot.png")
+    img = cv2.imread(str(tmp_path / "shot.png"))
+    assert img is not None and img.shape[1] == window.width()
+    assert json.loads((tmp_path / "shot.png.json").read_text()) == json.loads(json.dumps(info))
+    assert info["frame_size"] == [FRAME_SIZE[1], FRAME_SIZE[0]] and len(info["faces"]) == 1
