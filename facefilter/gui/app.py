@@ -21,6 +21,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+QT_OPTIONS = ("platform", "style", "stylesheet", "session", "qwindowgeometry", "qwindowtitle", "qwindowicon",
+              "display", "geometry", "plugin", "platformpluginpath", "platformtheme")
+QT_FLAGS = ("reverse", "nograb", "dograb", "widgetcount")
 NO_FRAME_GRACE_S = 90.0  # with --quit-after: give up (exit code 1) when no frame was shown by then
 
 
@@ -81,10 +84,16 @@ def parse_args(argv: Sequence[str] | None = None) -> AppOptions:
                    help="close the window this many seconds after the first frame is shown")
     p.add_argument("--stats-every", type=float, default=0.0, metavar="SECONDS",
                    help="print FPS, faces, latency and memory to stdout every SECONDS")
-    args, qt_args = p.parse_known_args(argv)
-    bad = [a for a in qt_args if not a.startswith("-")]
-    if bad:
-        p.error(f"unexpected argument(s): {' '.join(bad)}")
+    args, rest = p.parse_known_args(argv)
+    qt_args = []
+    while rest:  # Qt's own options (-platform offscreen, -style fusion ...) go on to QApplication
+        arg = rest.pop(0)
+        if arg.lstrip("-") in QT_FLAGS:
+            qt_args.append(arg)
+        elif arg.lstrip("-") in QT_OPTIONS and rest:
+            qt_args += [arg, rest.pop(0)]
+        else:
+            p.error(f"unrecognized argument: {arg}")
     return AppOptions(
         source=args.source, device=args.device, filter=args.filter, mirror=args.mirror, overlay=args.overlay,
         loop=args.loop, output_dir=args.output_dir, settings_file=args.settings_file, size=args.size,
