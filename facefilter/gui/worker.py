@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import cv2
 import numpy as np
 from PyQt6.QtCore import QThread, pyqtSignal
 from PyQt6.QtGui import QImage
@@ -323,7 +324,7 @@ class PipelineWorker(QThread):
             state.times.popleft()
         span = state.times[-1] - state.times[0]
         fps = (len(state.times) - 1) / span if span > 0 else 0.0
-        self._feed_outputs(state, result.frame)
+        self._feed_outputs(state, result.frame, pipeline.mirror)
         stats = FrameStats(fps, result.timings_ms.get("total", 0.0), len(result.faces),
                            state.grabber.frames_dropped, dict(result.timings_ms))
         with self._lock:
@@ -333,7 +334,9 @@ class PipelineWorker(QThread):
         image = bgr_to_qimage(result.frame)
         self.frameReady.emit(RenderedFrame(index, result.frame, image, result.faces, stats, taken))
 
-    def _feed_outputs(self, state: _LoopState, frame: np.ndarray) -> None:
+    def _feed_outputs(self, state: _LoopState, frame: np.ndarray, mirrored: bool) -> None:
+        """Recording gets the frame as shown; the virtual camera gets it unmirrored (as a webcam
+        would: the others in a call see you the right way round, call apps mirror your self-view)."""
         if state.recorder is not None:
             try:
                 state.recorder.write(frame)
@@ -342,7 +345,7 @@ class PipelineWorker(QThread):
                 self.recordingFailed.emit(str(exc))
         if state.vcam is not None:
             try:
-                state.vcam.send(frame)
+                state.vcam.send(cv2.flip(frame, 1) if mirrored else frame)
             except RuntimeError as exc:
                 state.vcam.close()
                 state.vcam = None

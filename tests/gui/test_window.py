@@ -286,6 +286,16 @@ def test_virtual_camera_without_pyvirtualcam_explains(
     assert "pip install 'facefilter[vcam]'" in text and "pyvirtualcam" in text
 
 
+class MarkedCamera(ListSource):
+    """The synthetic face with a white square near the top-left corner (to tell mirrored from not)."""
+
+    def read(self) -> np.ndarray | None:
+        frame = super().read()
+        if frame is not None:
+            frame[20:30, 20:30] = 255
+        return frame
+
+
 class _FakeCamera:
     """pyvirtualcam.Camera stand-in: keeps the frames sent; raises ``fail`` when opened."""
 
@@ -316,13 +326,18 @@ def test_virtual_camera_sends_filtered_frames(
     qtbot: Any, make_window: Callable[..., MainWindow], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "pyvirtualcam", _fake_pyvirtualcam(None))
-    window = make_window()
+    window = make_window(source=MarkedCamera())
     wait_frame(qtbot, window)
     with qtbot.waitSignal(window.worker.vcamStarted, timeout=TIMEOUT) as sig:
         key(qtbot, window, Qt.Key.Key_V)
     assert sig.args == ["/dev/video9"] and window.vcam_action.isChecked()
     qtbot.waitUntil(lambda: len(_FakeCamera.sent) >= 3, timeout=TIMEOUT)
     assert _FakeCamera.sent[0].shape == (*FRAME_SIZE, 3)
+    # A camera is shown mirrored; the call gets it the right way round, as from a webcam.
+    assert window.mirror_action.isChecked()
+    shown = window.last_frame
+    assert shown is not None and shown.frame[20:30, -30:-20].min() == 255  # the mark, mirrored on screen
+    assert _FakeCamera.sent[-1][20:30, 20:30].min() == 255  # where the camera saw it
     key(qtbot, window, Qt.Key.Key_V)
     assert not window.vcam_action.isChecked()
 
