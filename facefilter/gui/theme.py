@@ -25,6 +25,7 @@ QComboBox {{ background: {BASE}; color: {TEXT}; border: 1px solid #3a404b; borde
              padding: 4px 8px; min-width: 160px; }}
 QStatusBar {{ background: {PANEL}; color: {MUTED}; border-top: 1px solid #333842; }}
 QStatusBar QLabel {{ color: {TEXT}; padding: 0 8px; }}
+QStatusBar QLabel#hintLabel {{ color: {MUTED}; }}
 QStatusBar QLabel#recLabel {{ color: #ff6b73; font-weight: bold; }}
 QFrame#messagePanel {{ background: rgba(38, 42, 49, 235); border: 1px solid #3a404b; border-radius: 14px; }}
 QLabel#messageTitle {{ font-size: 15pt; font-weight: bold; color: {TEXT}; }}

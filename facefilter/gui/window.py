@@ -241,6 +241,10 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
+        self.hint_label = QLabel("←/→ filters · 0 none · L landmarks · M mirror · S snapshot · R record · "
+                                 "V virtual camera · F1 help")
+        self.hint_label.setObjectName("hintLabel")
+        sb.addWidget(self.hint_label)  # hidden while a message shows
         self.rec_label = QLabel()
         self.rec_label.setObjectName("recLabel")
         self.rec_label.hide()
@@ -372,7 +376,7 @@ class MainWindow(QMainWindow):
     # -- worker signals ------------------------------------------------------------------------
 
     def _on_ready(self) -> None:
-        self.statusBar().showMessage("Face model loaded", 4000)
+        self.statusBar().showMessage("Face model loaded", 2500)
 
     def _on_load_failed(self, message: str) -> None:
         self.view.show_message("The face model could not be loaded", message, open_button=False)
@@ -380,6 +384,7 @@ class MainWindow(QMainWindow):
     def _on_source_opened(self, name: str, is_camera: bool) -> None:
         self._source_is_camera = is_camera
         self.source_label.setText(name)
+        self.setWindowTitle(f"facefilter — {name}")
         self.view.set_banner("")
         if is_camera and (idx := self._camera_index(self._requested)) is not None:
             self.settings.camera = idx
