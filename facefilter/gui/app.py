@@ -151,7 +151,7 @@ def run(opts: AppOptions, on_stats: Callable[[dict[str, float]], None] | None = 
     ``on_stats(sample)`` (with ``stats_every`` > 0) gets ``{"t", "fps", "faces", "latency_ms",
     "rss_mb", "frames"}`` every ``stats_every`` seconds (the soak script uses it).
     """
-    from PyQt6.QtCore import QSettings, QTimer
+    from PyQt6.QtCore import QLoggingCategory, QSettings, QTimer
     from PyQt6.QtWidgets import QApplication
 
     from facefilter.gui.icons import icon
@@ -160,6 +160,8 @@ def run(opts: AppOptions, on_stats: Callable[[dict[str, float]], None] | None = 
     from facefilter.gui.window import MainWindow
     from facefilter.gui.worker import PipelineWorker
 
+    # QtMultimedia (camera names) reports its optional codec libraries at start-up; not news for users.
+    QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver=false\nqt.multimedia.ffmpeg.info=false")
     app = QApplication.instance() or QApplication([sys.argv[0], *opts.qt_args])
     assert isinstance(app, QApplication)
     app.setOrganizationName(ORGANIZATION)

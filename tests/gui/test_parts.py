@@ -82,6 +82,40 @@ def test_sysfs_cameras_skip_metadata_nodes(tmp_path: Path) -> None:
     assert sysfs_cameras(tmp_path / "none") == []
 
 
+class _FakeDevice:
+    def __init__(self, dev_id: bytes, name: str) -> None:
+        self._id, self._name = dev_id, name
+
+    def id(self) -> bytes:
+        return self._id
+
+    def description(self) -> str:
+        return self._name
+
+
+def test_cameras_by_name_from_qt_and_without_qtmultimedia(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import sys
+    import types
+
+    from facefilter.gui import cameras
+
+    fake = types.ModuleType("PyQt6.QtMultimedia")
+    devices = [_FakeDevice(b"/dev/video2", "USB Camera"), _FakeDevice(b"/dev/video0", "")]
+    fake.QMediaDevices = types.SimpleNamespace(videoInputs=lambda: devices)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "PyQt6.QtMultimedia", fake)
+    assert cameras.list_camera_infos() == [CameraInfo(2, "USB Camera"), CameraInfo(0, "Camera 1")]
+
+    monkeypatch.setitem(sys.modules, "PyQt6.QtMultimedia", None)  # QtMultimedia cannot load
+    assert cameras.multimedia_error() is not None
+    monkeypatch.setattr(cameras, "sysfs_cameras", lambda: [CameraInfo(0, "Integrated Camera")])
+    monkeypatch.setattr(cameras.sys, "platform", "linux")
+    assert cameras.list_camera_infos() == [CameraInfo(0, "Integrated Camera")]
+    monkeypatch.setattr(cameras.sys, "platform", "win32")
+    assert cameras.list_camera_infos() == [CameraInfo(0, "Camera 0")]
+
+
 def test_command_line() -> None:
     o = parse_args(["--source", "clip.mp4", "--filter", "cat", "--no-mirror", "--overlay", "--size", "800x600",
                     "--screenshot", "s.png", "--screenshot-at", "3", "1", "--quit-after", "4"])
