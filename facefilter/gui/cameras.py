@@ -69,12 +69,15 @@ def sysfs_cameras(root: Path = Path("/sys/class/video4linux")) -> list[CameraInf
     return out
 
 
+OWN_VIRTUAL_CAMERA = "facefilter"  # the card_label the README suggests for v4l2loopback
+
+
 def list_camera_infos() -> list[CameraInfo]:
-    """Cameras by name, best source first (QtMultimedia, sysfs); may be empty."""
+    """Cameras by name, best source first (QtMultimedia, sysfs); may be empty. Our own virtual
+    camera is left out (reading it back would feed the app its own output)."""
     try:
-        return qt_cameras()
+        found = qt_cameras()
     except ImportError as exc:
         log.info("QtMultimedia unavailable (%s); listing cameras another way", exc)
-    if sys.platform.startswith("linux"):
-        return sysfs_cameras()
-    return [CameraInfo(0, "Camera 0")]
+        found = sysfs_cameras() if sys.platform.startswith("linux") else [CameraInfo(0, "Camera 0")]
+    return [c for c in found if c.name != OWN_VIRTUAL_CAMERA]

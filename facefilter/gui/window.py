@@ -180,8 +180,7 @@ class MainWindow(QMainWindow):
         self.fullscreen_action.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
         self.leave_fullscreen_action.triggered.connect(lambda: self.fullscreen_action.setChecked(False))
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
-        self.open_output_action.triggered.connect(
-            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.snapshot_dir()))))
+        self.open_output_action.triggered.connect(self.open_snapshot_folder)
 
     def _build_toolbars(self) -> None:
         bar = QToolBar("Controls", self)
@@ -499,6 +498,11 @@ class MainWindow(QMainWindow):
 
     def video_dir(self) -> Path:
         return self.output_dir or standard_dir(QStandardPaths.StandardLocation.MoviesLocation, "Videos")
+
+    def open_snapshot_folder(self) -> None:
+        folder = self.snapshot_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def snapshot(self) -> Path | None:
         """Save the frame on screen (filtered, as shown) as a PNG; returns its path."""

@@ -102,7 +102,8 @@ def test_cameras_by_name_from_qt_and_without_qtmultimedia(
     from facefilter.gui import cameras
 
     fake = types.ModuleType("PyQt6.QtMultimedia")
-    devices = [_FakeDevice(b"/dev/video2", "USB Camera"), _FakeDevice(b"/dev/video0", "")]
+    devices = [_FakeDevice(b"/dev/video2", "USB Camera"), _FakeDevice(b"/dev/video0", ""),
+               _FakeDevice(b"/dev/video9", "facefilter")]  # our own virtual camera is not offered
     fake.QMediaDevices = types.SimpleNamespace(videoInputs=lambda: devices)  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "PyQt6.QtMultimedia", fake)
     assert cameras.list_camera_infos() == [CameraInfo(2, "USB Camera"), CameraInfo(0, "Camera 1")]
