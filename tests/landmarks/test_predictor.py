@@ -43,7 +43,11 @@ def test_bad_inputs_raise_clear_errors(model: LandmarkModel) -> None:
 
 
 def test_shipped_weights_locate_real_faces(model: LandmarkModel, ibug_dir: Path) -> None:
-    """On held-out validation faces the shipped model is well inside the 300-W failure threshold."""
+    """On held-out validation faces the shipped weights are as accurate as their model card says.
+
+    Measured when they shipped: mean NME 4.1%, median 3.6% on these 24 faces (3.7% mean on all
+    201 validation faces); the bounds leave room for numeric differences, not for weaker weights.
+    """
     records = discover(ibug_dir).records
     _, val = split_indices(len(records), 0.1, seed=0)
     preds, gts = [], []
@@ -52,7 +56,9 @@ def test_shipped_weights_locate_real_faces(model: LandmarkModel, ibug_dir: Path)
         preds.append(model.predict(cv2.imread(str(r.image)), r.box[None])[0])
         gts.append(r.points)
     errors = nme(np.stack(preds), np.stack(gts))
-    assert np.median(errors) < 0.06, f"median NME {np.median(errors):.3%}"
+    assert np.median(errors) < 0.042, f"median NME {np.median(errors):.3%}"
+    assert errors.mean() < 0.048, f"mean NME {errors.mean():.3%}"
+    assert errors.max() < 0.10, f"worst NME {errors.max():.3%}"
 
 
 def test_rolled_crop_matches_upright_prediction(model: LandmarkModel, ibug_dir: Path) -> None:
