@@ -62,6 +62,9 @@ class TrackerConfig:
     (None leaves the model as it is). ``backend``: ``"auto"`` runs the network with ONNX Runtime
     when the tracker loads the model itself onto the CPU, ``"onnx"`` always on the CPU,
     ``"torch"`` never (same results within 1e-4 px; ONNX Runtime is ~1.8x faster on the CPU).
+    ``precision``: ``"int8"`` runs the quantised graph shipped beside the weights on ONNX Runtime
+    (~4x faster than fp32 on the CPU; validation NME +0.02 points), ``"fp32"`` the exact network;
+    int8 falls back to fp32 when no int8 graph made from these weights exists.
     ``threads``: ONNX Runtime threads for the network (1 leaves the other cores to capture,
     detection and the GUI; with 2 threads on a busy 2-core CPU a frame took 40x longer).
     """
@@ -81,12 +84,15 @@ class TrackerConfig:
     use_roll: bool = True
     flip_test: bool | None = False
     backend: str = "auto"
+    precision: str = "int8"
     threads: int = 1
     smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
 
     def __post_init__(self) -> None:
         if self.backend not in ("auto", "onnx", "torch"):
             raise ValueError(f"backend must be 'auto', 'onnx' or 'torch', got {self.backend!r}")
+        if self.precision not in ("int8", "fp32"):
+            raise ValueError(f"precision must be 'int8' or 'fp32', got {self.precision!r}")
         if self.max_faces < 1 or self.redetect_interval < 1:
             raise ValueError(f"max_faces and redetect_interval must be >= 1, got {self.max_faces}, "
                              f"{self.redetect_interval}")
@@ -170,7 +176,7 @@ class FaceTracker:
         if self.config.backend == "onnx" or (self.config.backend == "auto" and own_model):
             from facefilter.landmarks.onnx import use_onnx
 
-            use_onnx(model, threads=self.config.threads)
+            use_onnx(model, threads=self.config.threads, precision=self.config.precision)
         if self.config.flip_test is not None:
             model.flip_test = self.config.flip_test
         if detector is None:

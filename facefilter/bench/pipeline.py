@@ -139,7 +139,7 @@ def run_pipeline(kind: str, clip: str, opts: dict[str, object], frames: int = 0)
 
         model = LandmarkModel.load(opts.get("weights"), device=opts.get("device"))  # type: ignore[arg-type]
         cfg = TrackerConfig(redetect_interval=int(opts["redetect"]), flip_test=bool(opts["flip_test"]),
-                            backend=str(opts["backend"]))
+                            backend=str(opts["backend"]), precision=str(opts.get("precision", "int8")))
         tracker = FaceTracker(model, BlazeFaceDetector(), max_faces=4, smoothing=not opts["no_smoothing"], config=cfg)
         pipe = Pipeline(tracker, {filter_name: filt} if filt is not None else None)
         pipe.active_filter = filter_name if filt is not None else None
@@ -320,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--flip-test", action="store_true", help="average with the mirrored crop (2x network work)")
     ap.add_argument("--backend", choices=("onnx", "torch"), default="onnx",
                     help="landmark network runtime on the CPU (default: ONNX Runtime, as the app)")
+    ap.add_argument("--precision", choices=("int8", "fp32"), default="int8",
+                    help="ONNX landmark network: the shipped int8 graph (default, as the app) or fp32")
     ap.add_argument("--no-smoothing", action="store_true")
     ap.add_argument("--no-reference", action="store_true", help="skip the MediaPipe Face Mesh reference")
     ap.add_argument("--device", default=None, help="landmark model device (default: CUDA if present, else CPU)")
@@ -330,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     opts = {"redetect": args.redetect, "flip_test": args.flip_test, "backend": args.backend, "device": args.device,
-            "weights": args.weights, "threads": args.threads, "no_smoothing": args.no_smoothing}
+            "weights": args.weights, "threads": args.threads, "no_smoothing": args.no_smoothing,
+            "precision": args.precision}
     figures: dict[str, object] = {"options": {k: str(v) for k, v in vars(args).items()}}
     with tempfile.TemporaryDirectory(prefix="facefilter-bench-") as tmp:
         for n in (int(v) for v in args.faces.split(",")):
@@ -339,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             still_frames = round(spec.still * spec.fps)
             print(f"{n} face{'s' * (n > 1)}: {len(truth)} frames 640x480 ({spec.still:g} s still, {spec.motion:g} s "
                   f"moving, noise {spec.noise:g}), redetect every {args.redetect}, flip_test "
-                  f"{'on' if args.flip_test else 'off'}, {args.backend} backend")
+                  f"{'on' if args.flip_test else 'off'}, {args.backend} backend, {args.precision}")
             ours = in_child("ours", clip, opts)
             print(f"  rendering: {ours['filter']}")
             figures[f"{n}_faces"] = {"ours": report("ours", ours, truth, still_frames)}

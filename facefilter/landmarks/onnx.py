@@ -55,15 +55,26 @@ def export_onnx(net: torch.nn.Module, size: int) -> bytes:
     return buf.getvalue()
 
 
-def use_onnx(model: LandmarkModel, threads: int | None = 1) -> bool:
+def use_onnx(model: LandmarkModel, threads: int | None = 1, precision: str = "fp32") -> bool:
     """Swap ``model.net`` for ONNX Runtime when the model is on the CPU; False (and a log line) if not possible.
 
     ``threads``: intra-op threads (``None``: ONNX Runtime's default, one per core).
+    ``precision``: ``"int8"`` runs the quantised graph shipped beside the weights
+    (:mod:`facefilter.landmarks.quantize`) when it was made from these weights, else fp32.
     """
+    if precision not in ("fp32", "int8"):
+        raise ValueError(f"precision must be 'fp32' or 'int8', got {precision!r}")
     if model.device.type != "cpu":
         return False
     if isinstance(model.net, OnnxNet):
         return True
+    if precision == "int8" and model.source is not None:
+        from facefilter.landmarks.quantize import load_int8
+
+        net = load_int8(model.source, threads=threads)
+        if net is not None:
+            model.net = net  # type: ignore[assignment]
+            return True
     try:
         import warnings
 

@@ -47,20 +47,25 @@ class LandmarkModel:
     augmentation): more accurate, twice the network work.
     """
 
-    def __init__(self, net: LandmarkNet, config: ModelConfig, device: torch.device, flip_test: bool = True) -> None:
+    def __init__(
+        self, net: LandmarkNet, config: ModelConfig, device: torch.device, flip_test: bool = True,
+        source: Path | None = None,
+    ) -> None:
         self.net = net.to(device).eval()
         self.config = config
         self.device = device
         self.flip_test = flip_test
+        self.source = source  # the weights file, when loaded from one
 
     @classmethod
     def load(
         cls, path: str | Path | None = None, device: str | torch.device | None = None, flip_test: bool = True
     ) -> LandmarkModel:
         """Load weights from ``path`` (``None``: the shipped weights) onto ``device`` (``None``: best)."""
-        net, cfg = load_network(shipped_weights_path() if path is None else path)
+        source = Path(shipped_weights_path() if path is None else path)
+        net, cfg = load_network(source)
         dev = default_device() if device is None else torch.device(device)
-        return cls(net, cfg, dev, flip_test)
+        return cls(net, cfg, dev, flip_test, source)
 
     def crop_matrices(self, boxes: np.ndarray, angles: np.ndarray | None = None) -> np.ndarray:
         """``(N, 2, 3)`` image->crop matrices for ``(N, 4)`` boxes and optional roll angles (deg)."""

@@ -1,0 +1,104 @@
+"""The int8 landmark graph: shipped in step with the weights, close to fp32, rebuilt by its command."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from facefilter.landmarks import LandmarkModel
+from facefilter.landmarks.metrics import nme
+from facefilter.landmarks.onnx import OnnxNet, use_onnx
+from facefilter.landmarks.quantize import DIGEST_KEY, build_int8, int8_path_for, load_int8, weights_digest
+from facefilter.landmarks.weights import shipped_weights_path
+
+
+def test_shipped_int8_graph_was_made_from_the_shipped_weights() -> None:
+    weights = shipped_weights_path()
+    net = load_int8(weights)
+    assert net is not None, f"{int8_path_for(weights)} is missing or stale: run python -m facefilter.landmarks.quantize"
+    assert net.session.get_modelmeta().custom_metadata_map[DIGEST_KEY] == weights_digest(weights)
+    x = np.zeros((2, 1, 160, 160), np.float32)
+    import torch
+
+    assert tuple(net(torch.from_numpy(x)).shape) == (2, 68, 2)
+
+
+def test_int8_is_used_only_with_its_own_weights(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    weights = tmp_path / "landmarks.safetensors"
+    data = bytearray(shipped_weights_path().read_bytes())
+    data[-1] ^= 1  # other weights: one bit of the last tensor differs
+    weights.write_bytes(bytes(data))
+    shutil.copy(int8_path_for(shipped_weights_path()), int8_path_for(weights))
+    with caplog.at_level(logging.WARNING):
+        assert load_int8(weights) is None
+    assert "made from other weights" in caplog.text and str(weights) in caplog.text
+    model = LandmarkModel.load(weights, device="cpu")
+    assert use_onnx(model, precision="int8")  # falls back to an fp32 export
+    assert isinstance(model.net, OnnxNet)
+    assert not model.net.session.get_modelmeta().custom_metadata_map.get(DIGEST_KEY)
+
+
+def test_int8_without_a_graph_or_with_a_corrupt_one_falls_back(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    weights = tmp_path / "w.safetensors"
+    shutil.copy(shipped_weights_path(), weights)
+    assert load_int8(weights) is None  # no int8 file beside these weights
+    int8_path_for(weights).write_bytes(b"not an onnx graph")
+    with caplog.at_level(logging.WARNING):
+        assert load_int8(weights) is None
+    assert "unreadable int8 landmark graph" in caplog.text
+
+
+def test_bad_precision_is_refused() -> None:
+    from facefilter.pipeline import TrackerConfig
+
+    with pytest.raises(ValueError, match="precision"):
+        TrackerConfig(precision="int4")
+    with pytest.raises(ValueError, match="precision"):
+        use_onnx(LandmarkModel.load(device="cpu"), precision="fp8")
+
+
+def _val_faces(ibug_dir: Path, n: int) -> tuple[list[np.ndarray], np.ndarray]:
+    import cv2
+
+    from facefilter.train.dataset import discover, split_indices
+
+    records = discover(ibug_dir).records
+    _, val = split_indices(len(records), 0.1, 0)
+    chosen = [records[i] for i in val[:n]]
+    return [cv2.imread(str(r.image)) for r in chosen], np.stack([r.points for r in chosen])
+
+
+def _predict_all(model: LandmarkModel, images: list[np.ndarray], truth: np.ndarray) -> np.ndarray:
+    boxes = [np.array([[*p.min(0), *(p.max(0) - p.min(0))]]) for p in truth]
+    return np.stack([model.predict(im, b)[0] for im, b in zip(images, boxes, strict=True)])
+
+
+def test_shipped_int8_landmarks_stay_close_to_fp32(ibug_dir: Path) -> None:
+    images, truth = _val_faces(ibug_dir, 24)
+    fp32 = LandmarkModel.load(device="cpu", flip_test=False)
+    assert use_onnx(fp32, precision="fp32")
+    int8 = LandmarkModel.load(device="cpu", flip_test=False)
+    assert use_onnx(int8, precision="int8")
+    assert int8.net.session.get_modelmeta().custom_metadata_map.get(DIGEST_KEY)  # type: ignore[union-attr]
+    a, b = _predict_all(fp32, images, truth), _predict_all(int8, images, truth)
+    iod = np.linalg.norm(truth[:, 36] - truth[:, 45], axis=1)
+    drift = np.linalg.norm(a - b, axis=2).mean(1) / iod * 100
+    assert np.median(drift) < 0.8, drift  # % of the inter-ocular distance (measured: median 0.27, worst 0.58)
+    assert nme(b, truth).mean() < nme(a, truth).mean() + 0.003  # at most 0.3 NME points worse
+
+
+@pytest.mark.slow
+def test_quantize_command_builds_a_graph_that_loads(ibug_dir: Path, tmp_path: Path) -> None:
+    weights = tmp_path / "landmarks.safetensors"
+    shutil.copy(shipped_weights_path(), weights)
+    out = build_int8(weights, [str(ibug_dir)], int8_path_for(weights), faces=16)
+    assert out.is_file() and out.stat().st_size < weights.stat().st_size
+    model = LandmarkModel.load(weights, device="cpu", flip_test=False)
+    assert use_onnx(model, precision="int8")
+    assert model.net.session.get_modelmeta().custom_metadata_map[DIGEST_KEY] == weights_digest(weights)  # type: ignore[union-attr]
+    images, truth = _val_faces(ibug_dir, 4)
+    assert nme(_predict_all(model, images, truth), truth).mean() < 0.08  # still locates the faces
