@@ -33,6 +33,7 @@ class AppOptions:
 
     source: str | None = None
     device: str | None = None
+    precision: str = "int8"
     filter: str | None = None
     mirror: bool | None = None
     overlay: bool | None = None
@@ -65,6 +66,8 @@ def parse_args(argv: Sequence[str] | None = None) -> AppOptions:
     p.add_argument("--source", help="camera index (0, 1, ...) or a video file / folder of images "
                    "(default: the last camera used)")
     p.add_argument("--device", help="device for the landmark model, e.g. cpu or cuda (default: CUDA if present)")
+    p.add_argument("--precision", choices=("int8", "fp32"), default="int8",
+                   help="landmark network on the CPU: int8 (default, ~4x faster) or exact fp32")
     p.add_argument("--filter", help="filter to start with ('none' for none; default: the last one used)")
     p.add_argument("--no-mirror", dest="mirror", action="store_const", const=False, default=None,
                    help="do not mirror the camera picture (mirrored by default, like a selfie)")
@@ -95,7 +98,8 @@ def parse_args(argv: Sequence[str] | None = None) -> AppOptions:
         else:
             p.error(f"unrecognized argument: {arg}")
     return AppOptions(
-        source=args.source, device=args.device, filter=args.filter, mirror=args.mirror, overlay=args.overlay,
+        source=args.source, device=args.device, precision=args.precision, filter=args.filter, mirror=args.mirror,
+        overlay=args.overlay,
         loop=args.loop, output_dir=args.output_dir, settings_file=args.settings_file, size=args.size,
         screenshot=args.screenshot, screenshot_at=sorted(args.screenshot_at), quit_after=args.quit_after,
         stats_every=args.stats_every, qt_args=qt_args,
@@ -134,13 +138,13 @@ def load_all_filters() -> tuple[dict[str, Any], list[str]]:
     return filters, errors
 
 
-def pipeline_factory(filters: dict[str, Any], device: str | None) -> Callable[[], Any]:
+def pipeline_factory(filters: dict[str, Any], device: str | None, precision: str = "int8") -> Callable[[], Any]:
     """Builds the real pipeline (model + BlazeFace + filters) when called, on the worker thread."""
 
     def build() -> Any:
-        from facefilter.pipeline import FaceTracker, Pipeline
+        from facefilter.pipeline import FaceTracker, Pipeline, TrackerConfig
 
-        return Pipeline(FaceTracker(device=device), filters)
+        return Pipeline(FaceTracker(device=device, config=TrackerConfig(precision=precision)), filters)
 
     return build
 
@@ -186,7 +190,7 @@ def run(opts: AppOptions, on_stats: Callable[[dict[str, float]], None] | None = 
     if opts.overlay is not None:
         settings.overlay = opts.overlay
 
-    worker = PipelineWorker(pipeline_factory(filters, opts.device), loop_files=opts.loop)
+    worker = PipelineWorker(pipeline_factory(filters, opts.device, opts.precision), loop_files=opts.loop)
     window = MainWindow(worker, filters, store, settings=settings, source=opts.source, output_dir=opts.output_dir,
                         filter_errors=errors)
     if opts.size is not None:

@@ -124,8 +124,9 @@ def test_command_line() -> None:
     assert o.screenshot == Path("s.png") and o.screenshot_at == [1.0, 3.0] and o.quit_after == 4.0
     d = parse_args([])
     assert (d.source, d.mirror, d.overlay, d.loop) == (None, None, None, True) and isinstance(d, AppOptions)
+    assert (d.precision, parse_args(["--precision", "fp32"]).precision) == ("int8", "fp32")
     assert parse_args(["-platform", "offscreen"]).qt_args == ["-platform", "offscreen"]  # passed on to Qt
-    for bad in (["--size", "big"], ["clip.mp4"], ["--sorce", "0"]):
+    for bad in (["--size", "big"], ["clip.mp4"], ["--sorce", "0"], ["--precision", "int4"]):
         with pytest.raises(SystemExit):
             parse_args(bad)
 
