@@ -52,3 +52,17 @@ def test_composite_places_points_where_asked() -> None:
     assert m[:, :2] @ sprite.center + m[:, 2] == pytest.approx((320, 240))  # turned about the box centre
     # turned 10 deg counter-clockwise on screen: the left eye (45) is higher than the right one (36)
     assert out[0, 45, 1] < out[0, 36, 1]
+
+
+def test_build_clip_writes_a_readable_clip_into_a_new_folder(ibug_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import cv2
+
+    from facefilter.bench.pipeline import build_clip
+
+    path, truth = build_clip(ClipSpec(2, still=0.2, motion=0.3), ibug_dir, tmp_path / "new" / "folder")
+    cap = cv2.VideoCapture(str(path))
+    frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    ok, frame = cap.read()
+    cap.release()
+    assert ok and frame.shape == (480, 640, 3)
+    assert truth.shape == (frames, 2, 68, 2) and frames == 15

@@ -92,6 +92,7 @@ def build_clip(spec: ClipSpec, data: Path, out_dir: Path) -> tuple[Path, np.ndar
     bg = background(SIZE, spec.seed)
     rng = np.random.default_rng(spec.seed)
     n_frames = round((spec.still + spec.motion) * spec.fps)
+    out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"clip_{spec.faces}faces.avi"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), spec.fps, SIZE)
     if not writer.isOpened():
