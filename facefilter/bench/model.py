@@ -2,7 +2,8 @@
 
 Prints medians over repeated runs. Inference goes through ``LandmarkModel.predict`` on a real
 640x480-sized frame (crop + network + mapping back), batch 1 and 4, with and without test-time
-flip averaging. Training is forward + backward + AdamW step on batches of 32 random crops.
+flip averaging; then the same through ONNX Runtime (one thread, as the app) in fp32 and with the
+shipped int8 graph. Training is forward + backward + AdamW step on batches of 32 random crops.
 """
 
 from __future__ import annotations
@@ -79,6 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     print("inference (LandmarkModel.predict, median ms per face):")
     for n, flip, ms in bench_inference(model, args.repeats):
         print(f"  batch {n}  flip-test {'on ' if flip else 'off'}  {ms:6.2f} ms/face")
+    if device.type == "cpu":
+        from facefilter.landmarks.onnx import use_onnx
+        from facefilter.landmarks.quantize import DIGEST_KEY
+
+        for precision in ("fp32", "int8"):
+            ort_model = LandmarkModel.load(args.weights, device=device)
+            use_onnx(ort_model, threads=1, precision=precision)
+            meta = ort_model.net.session.get_modelmeta().custom_metadata_map  # type: ignore[union-attr]
+            shown = "int8" if DIGEST_KEY in meta else "fp32"
+            print(f"ONNX Runtime, 1 thread, {precision} (running {shown}), median ms per face:")
+            for n, flip, ms in bench_inference(ort_model, args.repeats):
+                print(f"  batch {n}  flip-test {'on ' if flip else 'off'}  {ms:6.2f} ms/face")
     print("training (batch 32, median images/s):")
     for amp in (False, True):
         ips = bench_training(size, amp, args.train_steps, device)
