@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,10 +48,12 @@ def export_onnx(net: torch.nn.Module, size: int) -> bytes:
     dummy = torch.zeros(1, 1, size, size)
     was_training = net.training
     net.eval()
-    torch.onnx.export(
-        net.cpu(), (dummy,), buf, input_names=["x"], output_names=["y"],
-        dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, opset_version=17, dynamo=False,
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter warns that it is deprecated
+        torch.onnx.export(
+            net.cpu(), (dummy,), buf, input_names=["x"], output_names=["y"],
+            dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, opset_version=17, dynamo=False,
+        )
     net.train(was_training)
     return buf.getvalue()
 
@@ -76,11 +79,7 @@ def use_onnx(model: LandmarkModel, threads: int | None = 1, precision: str = "fp
             model.net = net  # type: ignore[assignment]
             return True
     try:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the TorchScript exporter warns that it is deprecated
-            data = export_onnx(model.net, model.config.input_size)
+        data = export_onnx(model.net, model.config.input_size)
         model.net = OnnxNet(data, model.config.n_points, threads)  # type: ignore[assignment]
     except Exception as exc:  # onnx/onnxruntime missing or an export problem: stay on PyTorch
         log.warning("ONNX Runtime not used for the landmark network (%s: %s)", type(exc).__name__, exc)

@@ -19,7 +19,6 @@ import json
 import logging
 import sys
 import tempfile
-import warnings
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +28,7 @@ import numpy as np
 
 from facefilter.landmarks.crop import crop_matrix, warp_crop
 from facefilter.landmarks.weights import ModelConfig, WeightsError, load_network
+from facefilter.types import N_LANDMARKS
 
 if TYPE_CHECKING:
     from facefilter.landmarks.onnx import OnnxNet
@@ -102,7 +102,7 @@ def typical_inputs(fp32: bytes, inputs: list[np.ndarray], limit: float = 2.0) ->
 
 
 def build_int8(
-    weights: str | Path, data: list[str], out: str | Path, faces: int = 256, method: str = "MinMax",
+    weights: str | Path, data: list[str], out: str | Path, faces: int = 256,
     keep_fp32: tuple[str, ...] = ("layer4",),
 ) -> Path:
     """Quantise ``weights`` to an int8 ONNX graph at ``out`` (written atomically); returns ``out``.
@@ -138,9 +138,7 @@ def build_int8(
 
     with tempfile.TemporaryDirectory(prefix="facefilter-int8-") as tmp:
         fp32, pre, q = Path(tmp, "fp32.onnx"), Path(tmp, "pre.onnx"), Path(tmp, "int8.onnx")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the TorchScript exporter warns that it is deprecated
-            fp32.write_bytes(export_onnx(net, cfg.input_size))
+        fp32.write_bytes(export_onnx(net, cfg.input_size))
         inputs = typical_inputs(fp32.read_bytes(), inputs)
         quant_pre_process(str(fp32), str(pre))
         # The last layer stays fp32: int8 steps on the coordinates themselves cost accuracy for no speed.
@@ -148,7 +146,7 @@ def build_int8(
                 if n.op_type in ("Gemm", "MatMul") or any(k in n.name for k in keep_fp32)]
         quantize_static(str(pre), str(q), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        calibrate_method=CalibrationMethod[method], nodes_to_exclude=head)
+                        calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=head)
         graph = onnx.load(str(q))
     meta = {DIGEST_KEY: weights_digest(weights), "facefilter_config": json.dumps(asdict(cfg)),
             "facefilter_calibration": f"{len(inputs)} crops ({len(inputs) // 2} training faces + mirrors)"}
@@ -175,7 +173,7 @@ def load_int8(weights: str | Path, path: str | Path | None = None, threads: int 
         return None
     try:
         data = path.read_bytes()
-        net = OnnxNet(data, 68, threads)
+        net = OnnxNet(data, N_LANDMARKS, threads)
         meta = net.session.get_modelmeta().custom_metadata_map
     except Exception as exc:  # OSError or one of onnxruntime's own error types
         log.warning("%s: unreadable int8 landmark graph (%s); using fp32", path, exc)
@@ -184,7 +182,6 @@ def load_int8(weights: str | Path, path: str | Path | None = None, threads: int 
         log.warning("%s was made from other weights than %s; using fp32 (rebuild it with "
                     "`python -m facefilter.landmarks.quantize`)", path, weights)
         return None
-    net.n_points = ModelConfig.from_dict(json.loads(meta.get("facefilter_config", "{}"))).n_points
     return net
 
 
