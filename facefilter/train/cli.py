@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, help="max log-zoom")
     p.add_argument("--shift", type=float, help="max centre shift, fraction of the crop")
     p.add_argument("--flip", type=float, help="mirror probability")
+    p.add_argument("--select", choices=["val_nme_flip", "val_nme"],
+                   help="validation figure that picks best.safetensors: NME with test-time flip (default, as "
+                        "LandmarkModel.predict) or without")
     p.add_argument("--occlusion", type=float, help="probability of a random occluding rectangle")
     p.add_argument("--device", help="cpu, cuda, cuda:1, mps (default: best available)")
     p.add_argument("--workers", type=int, help="DataLoader workers")
@@ -101,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"facefilter-train: interrupted; continue with --out {cfg.out} --resume", file=sys.stderr)
         return 130
-    print(f"best validation NME {result['best_val_nme']:.3f}%  (weights: {Path(cfg.out) / 'best.safetensors'})")
+    kind = "with flip-test" if cfg.select == "val_nme_flip" else "without flip-test"
+    print(f"best validation NME {result['best_val_nme']:.3f}% {kind}  (weights: {Path(cfg.out) / 'best.safetensors'})")
     return 0
 
 

@@ -39,6 +39,9 @@ LAST_CKPT = "last.pt"
 BEST_WEIGHTS = "best.safetensors"
 
 
+SELECT_CHOICES = ("val_nme_flip", "val_nme")
+
+
 @dataclass
 class TrainConfig:
     """Every option of a training run; written to ``config.json`` in the run folder."""
@@ -71,6 +74,13 @@ class TrainConfig:
     channels_last: bool = True
     amp: bool = True
     threads: int | None = None
+    # Validation figure that picks best.safetensors: "val_nme_flip" (with test-time flip, what
+    # LandmarkModel.predict does by default; it also swings less between epochs) or "val_nme".
+    select: str = "val_nme_flip"
+
+    def __post_init__(self) -> None:
+        if self.select not in SELECT_CHOICES:
+            raise ValueError(f"select must be one of {', '.join(SELECT_CHOICES)}, got {self.select!r}")
 
     def model_config(self) -> ModelConfig:
         return ModelConfig(input_size=self.input_size, crop_scale=self.crop_scale)
@@ -80,7 +90,9 @@ class TrainConfig:
 
     @classmethod
     def load(cls, path: Path) -> TrainConfig:
-        return cls(**json.loads(path.read_text()))
+        values = json.loads(path.read_text())
+        values.setdefault("select", "val_nme")  # runs saved before the option picked without flip-test
+        return cls(**values)
 
 
 def resolve_device(name: str | None) -> torch.device:
@@ -249,7 +261,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         sched.load_state_dict(ckpt["scheduler"])
         start, best, history = ckpt["epoch"] + 1, ckpt["best_nme"], ckpt["history"]
         if rank == 0:
-            log.info("resumed %s at epoch %d (best val NME %.3f%%)", out / LAST_CKPT, start, best)
+            log.info("resumed %s at epoch %d (best %s %.3f%%)", out / LAST_CKPT, start, cfg.select, best)
     net = nn.parallel.DistributedDataParallel(model) if ddp else model
 
     for epoch in range(start, cfg.epochs + 1):
@@ -276,9 +288,9 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
                 "seconds": time.perf_counter() - t0, "train_images_per_s": seen * world / train_time,
             }
             history.append(row)
-            improved = row["val_nme"] < best
+            improved = row[cfg.select] < best
             if improved:
-                best = row["val_nme"]
+                best = row[cfg.select]
                 save_weights(model, cfg.model_config(), out / BEST_WEIGHTS, extra={"epoch": str(epoch)})
             atomic_save(
                 {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),

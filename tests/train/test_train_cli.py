@@ -6,17 +6,20 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 import torch
+from safetensors import safe_open
 
 from facefilter.landmarks import LandmarkModel
 from facefilter.landmarks.model import LandmarkNet
 from facefilter.landmarks.weights import load_network
-from facefilter.train import cli, evaluate
+from facefilter.train import cli, evaluate, loop
+from facefilter.train.loop import TrainConfig
 
 TINY = ["--limit", "20", "--batch-size", "4", "--max-steps", "2", "--input-size", "64", "--device", "cpu", "-q"]
 
@@ -36,6 +39,49 @@ def test_run_folder_has_checkpoint_plots_and_config(trained: Path) -> None:
     history = json.loads((trained / "history.json").read_text())
     assert [h["epoch"] for h in history] == [1, 2]
     assert all(np.isfinite(h["train_loss"]) and np.isfinite(h["val_nme"]) for h in history)
+
+
+def best_epoch(weights: Path) -> int:
+    with safe_open(str(weights), framework="pt") as f:
+        return int(f.metadata()["epoch"])
+
+
+def test_best_weights_are_the_epoch_with_the_lowest_flip_test_nme(trained: Path) -> None:
+    history = json.loads((trained / "history.json").read_text())
+    expected = min(history, key=lambda h: h["val_nme_flip"])["epoch"]
+    assert best_epoch(trained / "best.safetensors") == expected
+    assert json.loads((trained / "config.json").read_text())["select"] == "val_nme_flip"
+
+
+@pytest.mark.parametrize(("select", "expected"), [("val_nme_flip", 2), ("val_nme", 1)])
+def test_select_picks_the_best_epoch_by_that_figure(
+    select: str, expected: int, ibug_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scripted validation figures that disagree: epoch 1 is best without flip-test, epoch 2 with it."""
+    real = loop.validate
+    scripted = iter([(5.0, 6.0), (6.0, 4.0)])
+
+    def validate(*args: object, **kwargs: object) -> dict:
+        v = real(*args, **kwargs)
+        v["val_nme"], v["val_nme_flip"] = next(scripted)
+        return v
+
+    monkeypatch.setattr(loop, "validate", validate)
+    out = tmp_path / "run"
+    assert cli.main(["--data", str(ibug_dir), "--out", str(out), "--epochs", "2", "--select", select, *TINY]) == 0
+    assert best_epoch(out / "best.safetensors") == expected
+
+
+def test_select_option_and_runs_saved_before_it(tmp_path: Path) -> None:
+    args = cli.build_parser().parse_args(["--data", "x", "--select", "val_nme", "--out", str(tmp_path)])
+    assert cli.config_from_args(args).select == "val_nme"
+    with pytest.raises(ValueError, match="select"):
+        TrainConfig(select="val_loss")
+    # A run folder from before the option kept its best checkpoint by NME without flip-test: resuming it
+    # must keep comparing the same figure.
+    legacy = {k: v for k, v in asdict(TrainConfig(data=["x"])).items() if k != "select"}
+    (tmp_path / "config.json").write_text(json.dumps(legacy))
+    assert TrainConfig.load(tmp_path / "config.json").select == "val_nme"
 
 
 def test_checkpoint_loads_and_predicts(trained: Path, ibug_dir: Path) -> None:
