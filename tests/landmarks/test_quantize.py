@@ -21,7 +21,8 @@ def test_shipped_int8_graph_was_made_from_the_shipped_weights() -> None:
     net = load_int8(weights)
     assert net is not None, f"{int8_path_for(weights)} is missing or stale: run python -m facefilter.landmarks.quantize"
     assert net.session.get_modelmeta().custom_metadata_map[DIGEST_KEY] == weights_digest(weights)
-    x = np.zeros((2, 1, 160, 160), np.float32)
+    size = LandmarkModel.load(weights, device="cpu").config.input_size
+    x = np.zeros((2, 1, size, size), np.float32)
     import torch
 
     assert tuple(net(torch.from_numpy(x)).shape) == (2, 68, 2)
