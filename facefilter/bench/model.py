@@ -45,6 +45,12 @@ def bench_inference(model: LandmarkModel, repeats: int) -> list[tuple[int, bool,
     return rows
 
 
+
+def print_inference(model: LandmarkModel, repeats: int) -> None:
+    for n, flip, ms in bench_inference(model, repeats):
+        print(f"  batch {n}  flip-test {'on ' if flip else 'off'}  {ms:6.2f} ms/face")
+
+
 def bench_training(size: int, amp: bool, steps: int, device: torch.device) -> float:
     """Median training images/s for batches of 32 at ``size`` px."""
     net = LandmarkNet().to(device).to(memory_format=torch.channels_last)
@@ -78,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     size = model.config.input_size
     print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, input {size} px")
     print("inference (LandmarkModel.predict, median ms per face):")
-    for n, flip, ms in bench_inference(model, args.repeats):
-        print(f"  batch {n}  flip-test {'on ' if flip else 'off'}  {ms:6.2f} ms/face")
+    print_inference(model, args.repeats)
     if device.type == "cpu":
         from facefilter.landmarks.onnx import use_onnx
         from facefilter.landmarks.quantize import DIGEST_KEY
@@ -90,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             meta = ort_model.net.session.get_modelmeta().custom_metadata_map  # type: ignore[union-attr]
             shown = "int8" if DIGEST_KEY in meta else "fp32"
             print(f"ONNX Runtime, 1 thread, {precision} (running {shown}), median ms per face:")
-            for n, flip, ms in bench_inference(ort_model, args.repeats):
-                print(f"  batch {n}  flip-test {'on ' if flip else 'off'}  {ms:6.2f} ms/face")
+            print_inference(ort_model, args.repeats)
     print("training (batch 32, median images/s):")
     for amp in (False, True):
         ips = bench_training(size, amp, args.train_steps, device)

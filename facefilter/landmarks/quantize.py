@@ -142,11 +142,11 @@ def build_int8(
         inputs = typical_inputs(fp32.read_bytes(), inputs)
         quant_pre_process(str(fp32), str(pre))
         # The last layer stays fp32: int8 steps on the coordinates themselves cost accuracy for no speed.
-        head = [n.name for n in onnx.load(str(pre)).graph.node
-                if n.op_type in ("Gemm", "MatMul") or any(k in n.name for k in keep_fp32)]
+        fp32_nodes = [n.name for n in onnx.load(str(pre)).graph.node
+                      if n.op_type in ("Gemm", "MatMul") or any(k in n.name for k in keep_fp32)]
         quantize_static(str(pre), str(q), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=head)
+                        calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=fp32_nodes)
         graph = onnx.load(str(q))
     meta = {DIGEST_KEY: weights_digest(weights), "facefilter_config": json.dumps(asdict(cfg)),
             "facefilter_calibration": f"{len(inputs)} crops ({len(inputs) // 2} training faces + mirrors)"}

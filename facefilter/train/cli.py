@@ -17,7 +17,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from facefilter.train.dataset import DatasetError
-from facefilter.train.loop import CONFIG_NAME, TrainConfig, run
+from facefilter.train.loop import CONFIG_NAME, SELECT_CHOICES, TrainConfig, run
 
 # The reference recipe (224 px, MSE, Adam 1e-4, constant LR, no mirror) for comparisons.
 REFERENCE = {"input_size": 224, "loss": "mse", "optimizer": "adam", "lr": 1e-4, "schedule": "constant",
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, help="max log-zoom")
     p.add_argument("--shift", type=float, help="max centre shift, fraction of the crop")
     p.add_argument("--flip", type=float, help="mirror probability")
-    p.add_argument("--select", choices=["val_nme_flip", "val_nme"],
+    p.add_argument("--select", choices=SELECT_CHOICES,
                    help="validation figure that picks best.safetensors: NME with test-time flip (default, as "
                         "LandmarkModel.predict) or without")
     p.add_argument("--occlusion", type=float, help="probability of a random occluding rectangle")
