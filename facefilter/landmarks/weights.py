@@ -15,7 +15,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from facefilter.landmarks.model import LandmarkNet
+from facefilter.landmarks.model import ARCH_FC, ARCHS, LandmarkNet
 
 DEFAULT_WEIGHTS_NAME = "landmarks.safetensors"
 
@@ -33,7 +33,7 @@ class ModelConfig:
     mean: float = 0.5
     std: float = 0.25
     n_points: int = 68
-    arch: str = "resnet18-gray"
+    arch: str = ARCH_FC
 
     @classmethod
     def from_dict(cls, d: dict[str, object]) -> ModelConfig:
@@ -95,7 +95,9 @@ def load_network(path: str | Path) -> tuple[LandmarkNet, ModelConfig]:
         raise WeightsError(f"{path}: weights file not found")
     state, cfg = _read_state(path)
     state = {k.removeprefix("module."): v for k, v in state.items()}
-    net = LandmarkNet(cfg.n_points)
+    if cfg.arch not in ARCHS:
+        raise WeightsError(f"{path}: unknown network '{cfg.arch}' (known: {', '.join(ARCHS)}); newer facefilter?")
+    net = LandmarkNet(cfg.n_points, cfg.arch)
     expected = net.state_dict()
     missing = sorted(set(expected) - set(state))
     if missing:

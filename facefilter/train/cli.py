@@ -16,6 +16,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from facefilter.landmarks.model import ARCHS
 from facefilter.train.dataset import DatasetError
 from facefilter.train.loop import CONFIG_NAME, SELECT_CHOICES, TrainConfig, run
 
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--schedule", choices=["cosine", "constant"])
     p.add_argument("--warmup-epochs", type=float)
     p.add_argument("--loss", choices=["l1", "mse", "wing"])
+    p.add_argument("--arch", choices=ARCHS, help="network head: pool + fc (reference) or spatial soft-argmax")
     p.add_argument("--input-size", type=int)
     p.add_argument("--crop-scale", type=float)
     p.add_argument("--val-fraction", type=float)

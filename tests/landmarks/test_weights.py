@@ -8,7 +8,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from facefilter.landmarks.model import LandmarkNet
+from facefilter.landmarks.model import ARCH_SOFT, LandmarkNet
 from facefilter.landmarks.weights import ModelConfig, WeightsError, load_network, save_weights
 
 
@@ -62,3 +62,21 @@ def test_foreign_weights(tmp_path: Path) -> None:
     save_file({"w": torch.zeros(3)}, str(tmp_path / "other.safetensors"))
     with pytest.raises(WeightsError, match=r"missing \d+ tensors"):
         load_network(tmp_path / "other.safetensors")
+
+
+def test_soft_head_round_trip(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    net = LandmarkNet(arch=ARCH_SOFT).eval()
+    torch.nn.init.normal_(net.head.out.weight, std=0.05)
+    save_weights(net, ModelConfig(input_size=64, arch=ARCH_SOFT), tmp_path / "soft.safetensors")
+    loaded, cfg = load_network(tmp_path / "soft.safetensors")
+    assert cfg.arch == ARCH_SOFT and loaded.arch == ARCH_SOFT
+    x = torch.randn(2, 1, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), net(x), atol=2e-2, rtol=2e-2)
+
+
+def test_unknown_network_names_file_and_arch(tmp_path: Path) -> None:
+    save_weights(LandmarkNet(), ModelConfig(arch="resnet50-rgb"), tmp_path / "new.safetensors")
+    with pytest.raises(WeightsError, match=r"new\.safetensors: unknown network 'resnet50-rgb'"):
+        load_network(tmp_path / "new.safetensors")

@@ -16,7 +16,7 @@ import torch
 from safetensors import safe_open
 
 from facefilter.landmarks import LandmarkModel
-from facefilter.landmarks.model import LandmarkNet
+from facefilter.landmarks.model import ARCH_SOFT, LandmarkNet
 from facefilter.landmarks.weights import load_network
 from facefilter.train import cli, evaluate, loop
 from facefilter.train.loop import TrainConfig
@@ -115,6 +115,21 @@ def test_init_starts_from_given_weights(trained: Path, ibug_dir: Path, tmp_path:
         torch.testing.assert_close(tuned[name], source.state_dict()[name], atol=1e-6, rtol=0)
     fresh = LandmarkNet().state_dict()["backbone.fc.weight"]
     assert not torch.allclose(fresh, tuned["backbone.fc.weight"])
+
+
+def test_init_from_the_other_head_copies_the_backbone(trained: Path, ibug_dir: Path, tmp_path: Path) -> None:
+    """fc weights -> soft-argmax network: backbone copied, head from scratch, the config records the head."""
+    out = tmp_path / "soft"
+    args = ["--data", str(ibug_dir), "--out", str(out), "--epochs", "1", "--lr", "1e-12", "--arch", ARCH_SOFT, *TINY]
+    assert cli.main([*args, "--init", str(trained / "best.safetensors")]) == 0
+    source = load_network(trained / "best.safetensors")[0].state_dict()
+    tuned = torch.load(out / "last.pt", weights_only=True)["model"]
+    assert "backbone.fc.weight" not in tuned and "head.out.weight" in tuned
+    for name in ("backbone.conv1.weight", "backbone.layer4.1.conv2.weight"):
+        torch.testing.assert_close(tuned[name], source[name], atol=1e-6, rtol=0)
+    net, cfg = load_network(out / "best.safetensors")
+    assert cfg.arch == ARCH_SOFT and net.arch == ARCH_SOFT
+    assert json.loads((out / "config.json").read_text())["arch"] == ARCH_SOFT
 
 
 def test_reference_recipe_options(tmp_path: Path) -> None:
