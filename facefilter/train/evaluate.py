@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -36,11 +37,13 @@ class EvalResult:
     auc: float
     median_ms_per_face: float
     flip_test: bool
+    # Mean NME (%) and face count per collection: the folder that holds each image (helen, lfpw, afw).
+    by_collection: dict[str, tuple[float, int]]
 
 
 def evaluate(model: LandmarkModel, records: list[FaceRecord], skipped: int = 0) -> tuple[EvalResult, np.ndarray]:
     """Predict every face from its tight ground-truth box; returns the scores and per-face NME."""
-    preds, gts, times = [], [], []
+    preds, gts, times, groups = [], [], [], []
     for r in records:
         image = cv2.imread(str(r.image), cv2.IMREAD_COLOR)
         if image is None:
@@ -53,15 +56,34 @@ def evaluate(model: LandmarkModel, records: list[FaceRecord], skipped: int = 0) 
         preds.append(model.predict(image, box)[0])
         times.append((time.perf_counter() - t0) * 1000)
         gts.append(r.points)
+        groups.append(r.image)
     if not preds:
         raise DatasetError("no face could be evaluated (every image was missing or corrupt)")
     errors = nme(np.stack(preds), np.stack(gts))
     result = EvalResult(
         faces=len(errors), skipped=skipped, nme=float(errors.mean() * 100),
         failure_rate=failure_rate(errors) * 100, auc=auc(errors), median_ms_per_face=float(np.median(times)),
-        flip_test=model.flip_test,
+        flip_test=model.flip_test, by_collection=by_collection(errors, collection_names(groups)),
     )
     return result, errors
+
+
+def collection_names(images: list[Path]) -> list[str]:
+    """Each image's collection: the first folder below the folder all images share.
+
+    ``afw/1.jpg``, ``helen/trainset/2.jpg``, ``lfpw/trainset/3.jpg`` -> ``afw``, ``helen``, ``lfpw``;
+    images that sit directly in the shared folder take its name.
+    """
+    if not images:
+        return []
+    root = Path(os.path.commonpath([p.parent for p in images]))
+    return [p.relative_to(root).parts[0] if p.parent != root else root.name for p in images]
+
+
+def by_collection(errors: np.ndarray, groups: list[str]) -> dict[str, tuple[float, int]]:
+    """``{group: (mean NME in %, faces)}`` for per-face ``errors`` (fractions) labelled by ``groups``."""
+    names = np.asarray(groups)
+    return {g: (float(errors[names == g].mean() * 100), int((names == g).sum())) for g in sorted(set(groups))}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"faces {result.faces} (skipped {result.skipped})  NME {result.nme:.3f}%  "
           f"failure rate (>8%) {result.failure_rate:.2f}%  AUC@0.08 {result.auc:.4f}  "
           f"{result.median_ms_per_face:.1f} ms/face median  flip-test {'on' if result.flip_test else 'off'}")
+    if len(result.by_collection) > 1:
+        print("by collection: " + ", ".join(f"{g} {v:.3f}% ({n})" for g, (v, n) in result.by_collection.items()))
     print(f"CED plot: {out / 'ced.png'}")
     return 0
 

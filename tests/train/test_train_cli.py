@@ -167,6 +167,20 @@ def test_eval_scores_a_few_faces(trained: Path, ibug_dir: Path, tmp_path: Path) 
     assert result.faces == 4 and errors.shape == (4,)
     assert result.nme == pytest.approx(errors.mean() * 100)
     assert 0 <= result.auc <= 1 and result.median_ms_per_face > 0
+    assert sum(n for _, n in result.by_collection.values()) == 4
+
+
+def test_collection_names_are_the_first_folder_below_the_shared_one() -> None:
+    images = [Path("/d/afw/1.jpg"), Path("/d/helen/trainset/2.jpg"), Path("/d/lfpw/trainset/3.jpg")]
+    assert evaluate.collection_names(images) == ["afw", "helen", "lfpw"]
+    assert evaluate.collection_names([Path("/d/x/1.jpg"), Path("/d/x/2.jpg")]) == ["x", "x"]
+
+
+def test_by_collection_means() -> None:
+    errors = np.array([0.02, 0.04, 0.05, 0.01])
+    groups = ["helen", "afw", "helen", "lfpw"]
+    assert evaluate.by_collection(errors, groups) == {
+        "afw": (pytest.approx(4.0), 1), "helen": (pytest.approx(3.5), 2), "lfpw": (pytest.approx(1.0), 1)}
 
 
 @pytest.mark.slow
