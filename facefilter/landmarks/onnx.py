@@ -63,7 +63,8 @@ def use_onnx(model: LandmarkModel, threads: int | None = 1, precision: str = "fp
 
     ``threads``: intra-op threads (``None``: ONNX Runtime's default, one per core).
     ``precision``: ``"int8"`` runs the quantised graph shipped beside the weights
-    (:mod:`facefilter.landmarks.quantize`) when it was made from these weights, else fp32.
+    (:mod:`facefilter.landmarks.quantize`) when it was made from these weights and the CPU runs
+    it exactly (:func:`~facefilter.landmarks.quantize.int8_exact_here`), else fp32.
     """
     if precision not in ("fp32", "int8"):
         raise ValueError(f"precision must be 'fp32' or 'int8', got {precision!r}")
@@ -72,10 +73,12 @@ def use_onnx(model: LandmarkModel, threads: int | None = 1, precision: str = "fp
     if isinstance(model.net, OnnxNet):
         return True
     if precision == "int8" and model.source is not None:
-        from facefilter.landmarks.quantize import load_int8
+        from facefilter.landmarks.quantize import int8_exact_here, load_int8
 
-        net = load_int8(model.source, threads=threads)
-        if net is not None:
+        if not int8_exact_here():
+            log.warning("this CPU has no VNNI int8 instructions, where the int8 landmark graph loses accuracy; "
+                        "running the fp32 network instead")
+        elif (net := load_int8(model.source, threads=threads)) is not None:
             model.net = net  # type: ignore[assignment]
             return True
     try:

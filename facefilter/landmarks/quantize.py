@@ -17,6 +17,7 @@ import argparse
 import hashlib
 import json
 import logging
+import platform
 import sys
 import tempfile
 from dataclasses import asdict
@@ -37,6 +38,26 @@ log = logging.getLogger(__name__)
 
 INT8_NAME = "landmarks.int8.onnx"
 DIGEST_KEY = "facefilter_weights_sha256"
+
+
+def int8_exact_here(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
+    """Whether this CPU runs the int8 graph at its calibrated accuracy.
+
+    On x86 without VNNI (AVX512-VNNI, AVX-VNNI or AMX), ONNX Runtime's uint8 x int8 kernels sum
+    pairs of products in int16 (AVX2 ``vpmaddubsw``), which saturates. Measured on an AVX2-only
+    EPYC: the shipped graph moved points by 0.62% of the eye distance (median; worst face 3.7%)
+    and cost 0.26 NME points on 24 validation faces, against 0.19% (worst 0.29%) and 0.02 points
+    with VNNI. Other architectures (ARM dot products) accumulate in int32. Where the flags cannot
+    be read, the answer is no: the exact network is the safe side.
+    """
+    if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686", "x86"):
+        return True
+    try:
+        text = Path(cpuinfo).read_text()
+    except OSError:
+        return False
+    flags = {f for line in text.splitlines() if line.startswith("flags") for f in line.split(":", 1)[-1].split()}
+    return bool(flags & {"avx512_vnni", "avx_vnni", "amx_int8"})
 
 
 def int8_path_for(weights: str | Path) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facefilter.landmarks import LandmarkModel
+from facefilter.landmarks import LandmarkModel, quantize
 from facefilter.landmarks.metrics import nme
 from facefilter.landmarks.onnx import OnnxNet, use_onnx
 from facefilter.landmarks.quantize import DIGEST_KEY, build_int8, int8_path_for, load_int8, weights_digest
@@ -78,11 +78,41 @@ def _predict_all(model: LandmarkModel, images: list[np.ndarray], truth: np.ndarr
     return np.stack([model.predict(im, b)[0] for im, b in zip(images, boxes, strict=True)])
 
 
+def _cpuinfo(tmp_path: Path, flags: str) -> Path:
+    path = tmp_path / "cpuinfo"
+    path.write_text(f"processor\t: 0\nflags\t\t: fpu sse2 avx avx2 {flags}\n\nprocessor\t: 1\nflags\t\t: fpu\n")
+    return path
+
+
+def test_int8_exact_only_with_vnni_on_x86(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(quantize.platform, "machine", lambda: "x86_64")
+    assert quantize.int8_exact_here(_cpuinfo(tmp_path, "avx512f avx512_vnni"))
+    assert quantize.int8_exact_here(_cpuinfo(tmp_path, "avx_vnni"))
+    assert not quantize.int8_exact_here(_cpuinfo(tmp_path, "avx512f fma"))
+    assert not quantize.int8_exact_here(tmp_path / "missing")  # cannot tell: fp32
+    monkeypatch.setattr(quantize.platform, "machine", lambda: "arm64")
+    assert quantize.int8_exact_here(tmp_path / "missing")
+
+
+def test_int8_falls_back_to_fp32_on_a_cpu_without_vnni(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(quantize, "int8_exact_here", lambda: False)
+    model = LandmarkModel.load(device="cpu", companions=[])
+    with caplog.at_level(logging.WARNING):
+        assert use_onnx(model, precision="int8")
+    assert "no VNNI" in caplog.text
+    assert isinstance(model.net, OnnxNet)
+    assert not model.net.session.get_modelmeta().custom_metadata_map.get(DIGEST_KEY)
+
+
+@pytest.mark.skipif(not quantize.int8_exact_here(), reason="this CPU has no VNNI: the app runs fp32 here "
+                    "(test_int8_falls_back_to_fp32_on_a_cpu_without_vnni)")
 def test_shipped_int8_landmarks_stay_close_to_fp32(ibug_dir: Path) -> None:
     images, truth = _val_faces(ibug_dir, 24)
-    fp32 = LandmarkModel.load(device="cpu", flip_test=False)
+    fp32 = LandmarkModel.load(device="cpu", flip_test=False, companions=[])
     assert use_onnx(fp32, precision="fp32")
-    int8 = LandmarkModel.load(device="cpu", flip_test=False)
+    int8 = LandmarkModel.load(device="cpu", flip_test=False, companions=[])
     assert use_onnx(int8, precision="int8")
     assert int8.net.session.get_modelmeta().custom_metadata_map.get(DIGEST_KEY)  # type: ignore[union-attr]
     a, b = _predict_all(fp32, images, truth), _predict_all(int8, images, truth)
@@ -99,7 +129,9 @@ def test_quantize_command_builds_a_graph_that_loads(ibug_dir: Path, tmp_path: Pa
     out = build_int8(weights, [str(ibug_dir)], int8_path_for(weights), faces=16)
     assert out.is_file()
     model = LandmarkModel.load(weights, device="cpu", flip_test=False)
-    assert use_onnx(model, precision="int8")
-    assert model.net.session.get_modelmeta().custom_metadata_map[DIGEST_KEY] == weights_digest(weights)  # type: ignore[union-attr]
+    net = load_int8(weights)  # the graph itself, whatever this CPU's int8 instructions
+    assert net is not None
+    assert net.session.get_modelmeta().custom_metadata_map[DIGEST_KEY] == weights_digest(weights)
+    model.net = net  # type: ignore[assignment]
     images, truth = _val_faces(ibug_dir, 4)
     assert nme(_predict_all(model, images, truth), truth).mean() < 0.08  # still locates the faces
