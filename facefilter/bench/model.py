@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from facefilter.landmarks import LandmarkModel
-from facefilter.landmarks.model import LandmarkNet
-from facefilter.train.loop import autocast
+from facefilter.landmarks.model import ARCH_FC, LandmarkNet
+from facefilter.train.loop import autocast, bf16_native
 
 
 def _median_ms(fn, repeats: int, warmup: int = 3) -> float:
@@ -51,9 +51,9 @@ def print_inference(model: LandmarkModel, repeats: int) -> None:
         print(f"  batch {n}  flip-test {'on ' if flip else 'off'}  {ms:6.2f} ms/face")
 
 
-def bench_training(size: int, amp: bool, steps: int, device: torch.device) -> float:
-    """Median training images/s for batches of 32 at ``size`` px."""
-    net = LandmarkNet().to(device).to(memory_format=torch.channels_last)
+def bench_training(size: int, amp: bool, steps: int, device: torch.device, arch: str = ARCH_FC) -> float:
+    """Median training images/s for batches of 32 at ``size`` px, network head ``arch``."""
+    net = LandmarkNet(arch=arch).to(device).to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(net.parameters(), 1e-3)
     x = torch.randn(32, 1, size, size, device=device).contiguous(memory_format=torch.channels_last)
     y = torch.randn(32, 68, 2, device=device)
@@ -80,17 +80,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    model = LandmarkModel.load(args.weights, device=device)
+    model = LandmarkModel.load(args.weights, device=device, companions=[])
     size = model.config.input_size
-    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, input {size} px")
-    print("inference (LandmarkModel.predict, median ms per face):")
+    arch = model.config.arch
+    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, input {size} px, {arch}")
+    print("inference (LandmarkModel.predict, one network, median ms per face):")
     print_inference(model, args.repeats)
+    ensemble = LandmarkModel.load(args.weights, device=device)
+    if ensemble.companions:
+        print(f"the same with its {len(ensemble.companions)} companion network(s) averaged in "
+              "(LandmarkModel.load() default), median ms per face:")
+        print_inference(ensemble, args.repeats)
     if device.type == "cpu":
         from facefilter.landmarks.onnx import use_onnx
         from facefilter.landmarks.quantize import DIGEST_KEY
 
         for precision in ("fp32", "int8"):
-            ort_model = LandmarkModel.load(args.weights, device=device)
+            ort_model = LandmarkModel.load(args.weights, device=device, companions=[])
             use_onnx(ort_model, threads=1, precision=precision)
             meta = ort_model.net.session.get_modelmeta().custom_metadata_map  # type: ignore[union-attr]
             shown = "int8" if DIGEST_KEY in meta else "fp32"
@@ -98,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
             print_inference(ort_model, args.repeats)
     print("training (batch 32, median images/s):")
     for amp in (False, True):
-        ips = bench_training(size, amp, args.train_steps, device)
+        if amp and not bf16_native(device):
+            print(f"  {size} px  bf16 autocast  not supported on this {device.type}: training runs in fp32")
+            continue
+        ips = bench_training(size, amp, args.train_steps, device, arch)
         print(f"  {size} px  {'bf16 autocast' if amp else 'fp32         '}  {ips:6.1f} img/s")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -10,10 +11,14 @@ import torch
 
 from facefilter.landmarks.crop import apply_affine, crop_matrix, from_target, invert_affine, warp_crop
 from facefilter.landmarks.model import LandmarkNet
-from facefilter.landmarks.weights import ModelConfig, load_network, shipped_weights_path
+from facefilter.landmarks.weights import ModelConfig, WeightsError, load_network, shipped_weights_path
 from facefilter.types import FLIP_PERMUTATION, N_LANDMARKS
 
 _FLIP = np.asarray(FLIP_PERMUTATION)
+
+# Networks shipped beside ``landmarks.safetensors`` whose predictions ``LandmarkModel.load()``
+# averages with it by default (the soft-argmax head; measured in models/README.md).
+SHIPPED_COMPANIONS = ("landmarks.soft.safetensors",)
 
 
 def default_device() -> torch.device:
@@ -44,28 +49,46 @@ class LandmarkModel:
     """The trained landmark network with its preprocessing.
 
     ``flip_test`` averages each prediction with that of the mirrored crop (test-time flip
-    augmentation): more accurate, twice the network work.
+    augmentation): more accurate, twice the network work. ``companions``: more networks with
+    the same preprocessing whose predictions are averaged with ``net``'s (an ensemble: more
+    accurate, one more network pass each). ``net`` alone is what the real-time tracker runs.
     """
 
     def __init__(
         self, net: LandmarkNet, config: ModelConfig, device: torch.device, flip_test: bool = True,
-        source: Path | None = None,
+        source: Path | None = None, companions: Sequence[LandmarkNet] = (),
     ) -> None:
         self.net = net.to(device).eval()
         self.config = config
         self.device = device
         self.flip_test = flip_test
         self.source = source  # the weights file, when loaded from one
+        self.companions = [c.to(device).eval() for c in companions]
 
     @classmethod
     def load(
-        cls, path: str | Path | None = None, device: str | torch.device | None = None, flip_test: bool = True
+        cls, path: str | Path | None = None, device: str | torch.device | None = None, flip_test: bool = True,
+        companions: Sequence[str | Path] | None = None,
     ) -> LandmarkModel:
-        """Load weights from ``path`` (``None``: the shipped weights) onto ``device`` (``None``: best)."""
+        """Load weights from ``path`` (``None``: the shipped weights) onto ``device`` (``None``: best).
+
+        ``companions``: weights files averaged with ``path``'s network; ``None`` means the shipped
+        companions when ``path`` is ``None`` (the shipped ensemble) and none otherwise; ``[]``: none.
+        """
         source = Path(shipped_weights_path() if path is None else path)
         net, cfg = load_network(source)
+        if companions is None:
+            companions = [source.with_name(n) for n in SHIPPED_COMPANIONS] if path is None else []
+        extra = []
+        for other in map(Path, companions):
+            cnet, ccfg = load_network(other)
+            if (ccfg.input_size, ccfg.crop_scale, ccfg.mean, ccfg.std, ccfg.n_points) != (
+                cfg.input_size, cfg.crop_scale, cfg.mean, cfg.std, cfg.n_points
+            ):
+                raise WeightsError(f"{other}: its crops ({ccfg}) differ from those of {source} ({cfg})")
+            extra.append(cnet)
         dev = default_device() if device is None else torch.device(device)
-        return cls(net, cfg, dev, flip_test, source)
+        return cls(net, cfg, dev, flip_test, source, extra)
 
     def crop_matrices(self, boxes: np.ndarray, angles: np.ndarray | None = None) -> np.ndarray:
         """``(N, 2, 3)`` image->crop matrices for ``(N, 4)`` boxes and optional roll angles (deg)."""
@@ -98,6 +121,9 @@ class LandmarkModel:
         if self.flip_test:
             x = torch.cat([x, torch.flip(x, dims=[3])])
         out = self.net(x).float().cpu().numpy()
+        for other in self.companions:
+            out += other(x).float().cpu().numpy()
+        out /= 1 + len(self.companions)
         target = out[:n]
         if self.flip_test:
             mirrored = out[n:][:, _FLIP]

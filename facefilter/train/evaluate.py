@@ -37,6 +37,7 @@ class EvalResult:
     auc: float
     median_ms_per_face: float
     flip_test: bool
+    networks: int
     # Mean NME (%) and face count per collection: the folder that holds each image (helen, lfpw, afw).
     by_collection: dict[str, tuple[float, int]]
 
@@ -63,7 +64,8 @@ def evaluate(model: LandmarkModel, records: list[FaceRecord], skipped: int = 0) 
     result = EvalResult(
         faces=len(errors), skipped=skipped, nme=float(errors.mean() * 100),
         failure_rate=failure_rate(errors) * 100, auc=auc(errors), median_ms_per_face=float(np.median(times)),
-        flip_test=model.flip_test, by_collection=by_collection(errors, collection_names(groups)),
+        flip_test=model.flip_test, networks=1 + len(model.companions),
+        by_collection=by_collection(errors, collection_names(groups)),
     )
     return result, errors
 
@@ -92,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="labels XML, official 300-W folder (uses its _test.xml), folder with labels.xml, "
                         "or folder of images + .pts (repeatable)")
     p.add_argument("--weights", help="safetensors or training checkpoint (default: the shipped weights)")
+    p.add_argument("--companion", action="append", metavar="WEIGHTS",
+                   help="more weights whose predictions are averaged with --weights' (repeatable; default: the "
+                        "shipped companions when --weights is not given)")
+    p.add_argument("--single", action="store_true", help="only --weights' network, no companions")
     p.add_argument("--split", choices=["all", "val"], default="all",
                    help="'val': only the validation part of facefilter-train's seeded 90/10 split")
     p.add_argument("--seed", type=int, default=0, help="split seed (as given to facefilter-train)")
@@ -106,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        model = LandmarkModel.load(args.weights, device=args.device, flip_test=not args.no_flip)
+        companions = [] if args.single else args.companion
+        model = LandmarkModel.load(args.weights, device=args.device, flip_test=not args.no_flip, companions=companions)
         report = load_many(args.data, split="test")
         records = report.records
         if args.split == "val":
@@ -124,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     (out / "results.json").write_text(json.dumps(asdict(result), indent=2) + "\n")
     print(f"faces {result.faces} (skipped {result.skipped})  NME {result.nme:.3f}%  "
           f"failure rate (>8%) {result.failure_rate:.2f}%  AUC@0.08 {result.auc:.4f}  "
-          f"{result.median_ms_per_face:.1f} ms/face median  flip-test {'on' if result.flip_test else 'off'}")
+          f"{result.median_ms_per_face:.1f} ms/face median  flip-test {'on' if result.flip_test else 'off'}  "
+          f"networks {result.networks}")
     if len(result.by_collection) > 1:
         print("by collection: " + ", ".join(f"{g} {v:.3f}% ({n})" for g, (v, n) in result.by_collection.items()))
     print(f"CED plot: {out / 'ced.png'}")

@@ -75,3 +75,58 @@ def test_rolled_crop_matches_upright_prediction(model: LandmarkModel, ibug_dir: 
     out = model.predict(rotated, box2, angles=np.array([20.0]))[0]
     expected = base @ rot[:, :2].T + rot[:, 2]
     assert nme(out[None], expected[None])[0] < 0.03
+
+
+@pytest.fixture(scope="module")
+def two_nets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two small random networks (one per head) saved with the same 64 px crops."""
+    import torch
+
+    from facefilter.landmarks.model import ARCH_FC, ARCH_SOFT, LandmarkNet
+    from facefilter.landmarks.weights import ModelConfig, save_weights
+
+    torch.manual_seed(3)
+    folder = tmp_path_factory.mktemp("nets")
+    paths = []
+    for arch in (ARCH_FC, ARCH_SOFT):
+        net = LandmarkNet(arch=arch)
+        if arch == ARCH_SOFT:
+            torch.nn.init.normal_(net.head.out.weight, std=0.05)
+        save_weights(net, ModelConfig(input_size=64, arch=arch), folder / f"{arch}.safetensors", half=False)
+        paths.append(folder / f"{arch}.safetensors")
+    return paths[0], paths[1]
+
+
+def test_companions_average_the_networks(
+    two_nets: tuple[Path, Path], synthetic_face: tuple[np.ndarray, np.ndarray]
+) -> None:
+    image, pts = synthetic_face
+    boxes = np.stack([np.r_[pts.min(0), pts.max(0) - pts.min(0)]] * 2) + [[0, 0, 0, 0], [8, 4, 0, 0]]
+    a, b = two_nets
+    single_a = LandmarkModel.load(a, device="cpu").predict(image, boxes)
+    single_b = LandmarkModel.load(b, device="cpu").predict(image, boxes)
+    both = LandmarkModel.load(a, device="cpu", companions=[b])
+    assert len(both.companions) == 1
+    np.testing.assert_allclose(both.predict(image, boxes), (single_a + single_b) / 2, atol=1e-3)
+    assert not np.allclose(single_a, single_b, atol=1.0)  # the average is not trivially one of them
+
+
+def test_companion_with_other_crops_is_refused(two_nets: tuple[Path, Path], tmp_path: Path) -> None:
+    from facefilter.landmarks import WeightsError
+    from facefilter.landmarks.model import LandmarkNet
+    from facefilter.landmarks.weights import ModelConfig, save_weights
+
+    other = tmp_path / "big.safetensors"
+    save_weights(LandmarkNet(), ModelConfig(input_size=96), other)
+    with pytest.raises(WeightsError, match=r"big\.safetensors: its crops .* differ from those of"):
+        LandmarkModel.load(two_nets[0], device="cpu", companions=[other])
+    with pytest.raises(WeightsError, match=r"nope\.safetensors: weights file not found"):
+        LandmarkModel.load(two_nets[0], device="cpu", companions=[tmp_path / "nope.safetensors"])
+
+
+def test_shipped_default_is_the_ensemble(model: LandmarkModel) -> None:
+    from facefilter.landmarks.predictor import SHIPPED_COMPANIONS
+
+    assert len(model.companions) == len(SHIPPED_COMPANIONS) >= 1
+    assert LandmarkModel.load(model.source, device="cpu").companions == []  # an explicit path: no companions
+    assert LandmarkModel.load(device="cpu", companions=[]).companions == []
