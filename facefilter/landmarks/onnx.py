@@ -1,8 +1,8 @@
 """Run the landmark network with ONNX Runtime on the CPU (about 1.8x faster than PyTorch there).
 
-:func:`use_onnx` exports ``model.net`` to ONNX in memory (a second or two, nothing written to
-disk) and swaps it for :class:`OnnxNet`, which takes and returns torch tensors like the
-network did, so :meth:`LandmarkModel.predict` is unchanged. Outputs match PyTorch within
+:func:`use_onnx` exports ``model.net`` (and any companion networks) to ONNX in memory (a second
+or two each, nothing written to disk) and swaps each for an :class:`OnnxNet`, which takes and
+returns torch tensors like the network did, so :meth:`LandmarkModel.predict` is unchanged. Outputs match PyTorch within
 ~1e-6 crop units (well under 1e-3 px); ``tests/test_pipeline.py`` checks it.
 """
 
@@ -59,32 +59,37 @@ def export_onnx(net: torch.nn.Module, size: int) -> bytes:
 
 
 def use_onnx(model: LandmarkModel, threads: int | None = 1, precision: str = "fp32") -> bool:
-    """Swap ``model.net`` for ONNX Runtime when the model is on the CPU; False (and a log line) if not possible.
+    """Swap ``model.net`` and its companions for ONNX Runtime on the CPU; False (and a log line) if not possible.
 
+    All of the model's networks are swapped, or none is.
     ``threads``: intra-op threads (``None``: ONNX Runtime's default, one per core).
     ``precision``: ``"int8"`` runs the quantised graph shipped beside the weights
     (:mod:`facefilter.landmarks.quantize`) when it was made from these weights and the CPU runs
-    it exactly (:func:`~facefilter.landmarks.quantize.int8_exact_here`), else fp32.
+    it exactly (:func:`~facefilter.landmarks.quantize.int8_exact_here`), else fp32; companions
+    always run fp32.
     """
     if precision not in ("fp32", "int8"):
         raise ValueError(f"precision must be 'fp32' or 'int8', got {precision!r}")
     if model.device.type != "cpu":
         return False
-    if isinstance(model.net, OnnxNet):
-        return True
-    if precision == "int8" and model.source is not None:
+    size, n_points = model.config.input_size, model.config.n_points
+    net = model.net
+    if precision == "int8" and model.source is not None and not isinstance(net, OnnxNet):
         from facefilter.landmarks.quantize import int8_exact_here, load_int8
 
         if not int8_exact_here():
             log.warning("this CPU has no VNNI int8 instructions, where the int8 landmark graph loses accuracy; "
                         "running the fp32 network instead")
-        elif (net := load_int8(model.source, threads=threads)) is not None:
-            model.net = net  # type: ignore[assignment]
-            return True
-    try:
-        data = export_onnx(model.net, model.config.input_size)
-        model.net = OnnxNet(data, model.config.n_points, threads)  # type: ignore[assignment]
+        elif (int8 := load_int8(model.source, threads=threads)) is not None:
+            net = int8  # type: ignore[assignment]
+    try:  # every network or none: a half-swapped ensemble would mix two runtimes
+        if not isinstance(net, OnnxNet):
+            net = OnnxNet(export_onnx(net, size), n_points, threads)  # type: ignore[assignment]
+        companions = [c if isinstance(c, OnnxNet) else OnnxNet(export_onnx(c, size), n_points, threads)
+                      for c in model.companions]
     except Exception as exc:  # onnx/onnxruntime missing or an export problem: stay on PyTorch
         log.warning("ONNX Runtime not used for the landmark network (%s: %s)", type(exc).__name__, exc)
         return False
+    model.net = net
+    model.companions = companions  # type: ignore[assignment]
     return True

@@ -111,6 +111,22 @@ def test_companions_average_the_networks(
     assert not np.allclose(single_a, single_b, atol=1.0)  # the average is not trivially one of them
 
 
+def test_use_onnx_swaps_every_network_of_an_ensemble(
+    two_nets: tuple[Path, Path], synthetic_face: tuple[np.ndarray, np.ndarray]
+) -> None:
+    from facefilter.landmarks.onnx import OnnxNet, use_onnx
+
+    image, pts = synthetic_face
+    boxes = np.r_[pts.min(0), pts.max(0) - pts.min(0)][None]
+    both = LandmarkModel.load(two_nets[0], device="cpu", companions=[two_nets[1]])
+    ref = both.predict(image, boxes)
+    assert use_onnx(both)
+    assert isinstance(both.net, OnnxNet) and all(isinstance(c, OnnxNet) for c in both.companions)
+    assert len(both.companions) == 1
+    np.testing.assert_allclose(both.predict(image, boxes), ref, atol=1e-3)
+    assert use_onnx(both)  # already swapped: nothing to do
+
+
 def test_companion_with_other_crops_is_refused(two_nets: tuple[Path, Path], tmp_path: Path) -> None:
     from facefilter.landmarks import WeightsError
     from facefilter.landmarks.model import LandmarkNet
