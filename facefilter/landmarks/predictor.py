@@ -20,6 +20,15 @@ _FLIP = np.asarray(FLIP_PERMUTATION)
 # averages with it by default (the soft-argmax head; measured in models/README.md).
 SHIPPED_COMPANIONS = ("landmarks.soft.safetensors",)
 
+# Test-time crops ``(zoom, shift x, shift y)`` (``crop_matrix``'s ``scale`` and ``shift``, the
+# shifts in fractions of the crop side) averaged by ``LandmarkModel.load(multi_crop=True)``: the
+# plain crop, 5% zoomed in and out, and shifted by 2.5% of the crop (3% of the box) each way.
+ONE_CROP: tuple[tuple[float, float, float], ...] = ((1.0, 0.0, 0.0),)
+MULTI_CROP: tuple[tuple[float, float, float], ...] = (
+    (1.0, 0.0, 0.0), (1.05, 0.0, 0.0), (1 / 1.05, 0.0, 0.0),
+    (1.0, 0.025, 0.0), (1.0, -0.025, 0.0), (1.0, 0.0, 0.025), (1.0, 0.0, -0.025),
+)
+
 
 def default_device() -> torch.device:
     """CUDA when present, then Apple MPS, else the CPU."""
@@ -51,29 +60,37 @@ class LandmarkModel:
     ``flip_test`` averages each prediction with that of the mirrored crop (test-time flip
     augmentation): more accurate, twice the network work. ``companions``: more networks with
     the same preprocessing whose predictions are averaged with ``net``'s (an ensemble: more
-    accurate, one more network pass each). ``net`` alone is what the real-time tracker runs.
+    accurate, one more network pass each). ``crops``: test-time crops ``(zoom, shift x, shift y)``
+    of each face whose predictions are averaged in image pixels (:data:`MULTI_CROP`; one network
+    pass each). ``net`` alone, one crop, is what the real-time tracker runs.
     """
 
     def __init__(
         self, net: LandmarkNet, config: ModelConfig, device: torch.device, flip_test: bool = True,
         source: Path | None = None, companions: Sequence[LandmarkNet] = (),
+        crops: Sequence[tuple[float, float, float]] = ONE_CROP,
     ) -> None:
+        if not crops or any(len(c) != 3 or not c[0] > 0 for c in crops):
+            raise ValueError(f"crops must be (zoom > 0, shift x, shift y) triples, got {list(crops)}")
         self.net = net.to(device).eval()
         self.config = config
         self.device = device
         self.flip_test = flip_test
         self.source = source  # the weights file, when loaded from one
         self.companions = [c.to(device).eval() for c in companions]
+        self.crops = [tuple(map(float, c)) for c in crops]
 
     @classmethod
     def load(
         cls, path: str | Path | None = None, device: str | torch.device | None = None, flip_test: bool = True,
-        companions: Sequence[str | Path] | None = None,
+        companions: Sequence[str | Path] | None = None, multi_crop: bool | None = None,
     ) -> LandmarkModel:
         """Load weights from ``path`` (``None``: the shipped weights) onto ``device`` (``None``: best).
 
         ``companions``: weights files averaged with ``path``'s network; ``None`` means the shipped
         companions when ``path`` is ``None`` (the shipped ensemble) and none otherwise; ``[]``: none.
+        ``multi_crop``: average the :data:`MULTI_CROP` test-time crops of each face; ``None`` means
+        on for the shipped weights (``path`` is ``None``: the most accurate default) and off otherwise.
         """
         source = Path(shipped_weights_path() if path is None else path)
         net, cfg = load_network(source)
@@ -88,13 +105,18 @@ class LandmarkModel:
                 raise WeightsError(f"{other}: its crops ({ccfg}) differ from those of {source} ({cfg})")
             extra.append(cnet)
         dev = default_device() if device is None else torch.device(device)
-        return cls(net, cfg, dev, flip_test, source, extra)
+        crops = MULTI_CROP if (path is None if multi_crop is None else multi_crop) else ONE_CROP
+        return cls(net, cfg, dev, flip_test, source, extra, crops)
 
-    def crop_matrices(self, boxes: np.ndarray, angles: np.ndarray | None = None) -> np.ndarray:
-        """``(N, 2, 3)`` image->crop matrices for ``(N, 4)`` boxes and optional roll angles (deg)."""
+    def crop_matrices(
+        self, boxes: np.ndarray, angles: np.ndarray | None = None, crop: tuple[float, float, float] = ONE_CROP[0],
+    ) -> np.ndarray:
+        """``(N, 2, 3)`` image->crop matrices for ``(N, 4)`` boxes, optional roll angles (deg) and a test-time crop."""
         size, scale = self.config.input_size, self.config.crop_scale
         angles = np.zeros(len(boxes)) if angles is None else np.asarray(angles, dtype=np.float64)
-        mats = [crop_matrix(b, size, scale, rotation_deg=float(a)) for b, a in zip(boxes, angles, strict=True)]
+        zoom, sx, sy = crop
+        mats = [crop_matrix(b, size, scale, rotation_deg=float(a), scale=zoom, shift=(sx, sy))
+                for b, a in zip(boxes, angles, strict=True)]
         return np.stack(mats)
 
     @torch.inference_mode()
@@ -114,7 +136,7 @@ class LandmarkModel:
         if not np.all(np.isfinite(boxes)) or np.any(boxes[:, 2:] <= 0):
             raise ValueError(f"boxes must be finite with positive width and height, got {boxes.tolist()}")
         size, cfg = self.config.input_size, self.config
-        mats = self.crop_matrices(boxes, angles)
+        mats = np.concatenate([self.crop_matrices(boxes, angles, c) for c in self.crops])  # crop-major
         crops = np.stack([warp_crop(gray, m, size) for m in mats]).astype(np.float32)
         x = torch.from_numpy((crops / 255.0 - cfg.mean) / cfg.std)[:, None].to(self.device)
         n = len(x)
@@ -130,5 +152,6 @@ class LandmarkModel:
             mirrored[..., 0] = -mirrored[..., 0]
             target = (target + mirrored) / 2
         crop_pts = from_target(target, size)
-        pts = [apply_affine(invert_affine(m), p) for m, p in zip(mats, crop_pts, strict=True)]
-        return np.stack(pts).astype(np.float32)
+        pts = np.stack([apply_affine(invert_affine(m), p) for m, p in zip(mats, crop_pts, strict=True)])
+        pts = pts.reshape(len(self.crops), len(boxes), N_LANDMARKS, 2).mean(axis=0)
+        return pts.astype(np.float32)

@@ -38,6 +38,7 @@ class EvalResult:
     median_ms_per_face: float
     flip_test: bool
     networks: int
+    crops: int  # test-time crops averaged per face
     # Mean NME (%) and face count per collection: the folder that holds each image (helen, lfpw, afw).
     by_collection: dict[str, tuple[float, int]]
 
@@ -64,7 +65,7 @@ def evaluate(model: LandmarkModel, records: list[FaceRecord], skipped: int = 0) 
     result = EvalResult(
         faces=len(errors), skipped=skipped, nme=float(errors.mean() * 100),
         failure_rate=failure_rate(errors) * 100, auc=auc(errors), median_ms_per_face=float(np.median(times)),
-        flip_test=model.flip_test, networks=1 + len(model.companions),
+        flip_test=model.flip_test, networks=1 + len(model.companions), crops=len(model.crops),
         by_collection=by_collection(errors, collection_names(groups)),
     )
     return result, errors
@@ -103,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="split seed (as given to facefilter-train)")
     p.add_argument("--val-fraction", type=float, default=0.1)
     p.add_argument("--no-flip", action="store_true", help="no test-time flip averaging")
+    crops = p.add_mutually_exclusive_group()
+    crops.add_argument("--multi-crop", dest="multi_crop", action="store_const", const=True,
+                       help="average 7 test-time crops of each face (default when --weights is not given)")
+    crops.add_argument("--one-crop", dest="multi_crop", action="store_const", const=False,
+                       help="one crop per face (default when --weights is given)")
     p.add_argument("--device", help="cpu, cuda, mps (default: best available)")
     p.add_argument("--out", default="eval", help="folder for ced.png and results.json (default %(default)s)")
     return p
@@ -113,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         companions = [] if args.single else args.companion
-        model = LandmarkModel.load(args.weights, device=args.device, flip_test=not args.no_flip, companions=companions)
+        model = LandmarkModel.load(args.weights, device=args.device, flip_test=not args.no_flip,
+                                   companions=companions, multi_crop=args.multi_crop)
         report = load_many(args.data, split="test")
         records = report.records
         if args.split == "val":
@@ -132,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"faces {result.faces} (skipped {result.skipped})  NME {result.nme:.3f}%  "
           f"failure rate (>8%) {result.failure_rate:.2f}%  AUC@0.08 {result.auc:.4f}  "
           f"{result.median_ms_per_face:.1f} ms/face median  flip-test {'on' if result.flip_test else 'off'}  "
-          f"networks {result.networks}")
+          f"networks {result.networks}  crops {result.crops}")
     if len(result.by_collection) > 1:
         print("by collection: " + ", ".join(f"{g} {v:.3f}% ({n})" for g, (v, n) in result.by_collection.items()))
     print(f"CED plot: {out / 'ced.png'}")

@@ -141,8 +141,45 @@ def test_companion_with_other_crops_is_refused(two_nets: tuple[Path, Path], tmp_
 
 
 def test_shipped_default_is_the_ensemble(model: LandmarkModel) -> None:
-    from facefilter.landmarks.predictor import SHIPPED_COMPANIONS
+    from facefilter.landmarks.predictor import MULTI_CROP, SHIPPED_COMPANIONS
 
     assert len(model.companions) == len(SHIPPED_COMPANIONS) >= 1
-    assert LandmarkModel.load(model.source, device="cpu").companions == []  # an explicit path: no companions
+    assert model.crops == [tuple(c) for c in MULTI_CROP] and len(MULTI_CROP) == 7
+    explicit = LandmarkModel.load(model.source, device="cpu")  # an explicit path: no companions, one crop
+    assert explicit.companions == [] and explicit.crops == [(1.0, 0.0, 0.0)]
     assert LandmarkModel.load(device="cpu", companions=[]).companions == []
+    assert len(LandmarkModel.load(device="cpu", multi_crop=False).crops) == 1
+
+
+def test_multi_crop_averages_its_crops_in_image_pixels(
+    two_nets: tuple[Path, Path], synthetic_face: tuple[np.ndarray, np.ndarray]
+) -> None:
+    from facefilter.landmarks.predictor import MULTI_CROP
+
+    image, pts = synthetic_face
+    boxes = np.stack([np.r_[pts.min(0), pts.max(0) - pts.min(0)]] * 2) + [[0, 0, 0, 0], [6, -3, 4, 0]]
+    multi = LandmarkModel.load(two_nets[0], device="cpu", multi_crop=True)
+    assert len(multi.crops) == len(MULTI_CROP)
+    each = [LandmarkModel(multi.net, multi.config, multi.device, True, crops=[c]).predict(image, boxes)
+            for c in MULTI_CROP]
+    assert not np.allclose(each[0], each[1], atol=0.5)  # the crops differ
+    np.testing.assert_allclose(multi.predict(image, boxes), np.mean(each, axis=0), atol=1e-3)
+    with pytest.raises(ValueError, match="zoom > 0"):
+        LandmarkModel(multi.net, multi.config, multi.device, crops=[(0.0, 0.0, 0.0)])
+
+
+def test_test_time_crops_find_the_same_points(ibug_dir: Path) -> None:
+    """Each zoomed or shifted crop, mapped back, lands on the same features (a wrong inverse would
+    move the points by the shift: 3% of the box, ~7% of the eye distance)."""
+    from facefilter.landmarks.predictor import MULTI_CROP
+
+    records = discover(ibug_dir).records
+    _, val = split_indices(len(records), 0.1, seed=0)
+    main = LandmarkModel.load(device="cpu", companions=[], multi_crop=False)
+    singles = [LandmarkModel(main.net, main.config, main.device, True, crops=[c]) for c in MULTI_CROP]
+    for i in val[:4]:
+        r = records[i]
+        image = cv2.imread(str(r.image))
+        each = np.stack([m.predict(image, r.box[None])[0] for m in singles])
+        spread = nme(each, np.broadcast_to(each.mean(0), each.shape))
+        assert spread.max() < 0.03, (r.image, spread)

@@ -168,6 +168,19 @@ def test_eval_scores_a_few_faces(trained: Path, ibug_dir: Path, tmp_path: Path) 
     assert result.nme == pytest.approx(errors.mean() * 100)
     assert 0 <= result.auc <= 1 and result.median_ms_per_face > 0
     assert sum(n for _, n in result.by_collection.values()) == 4
+    assert result.crops == 1 and result.networks == 1
+    multi, _ = evaluate.evaluate(LandmarkModel.load(trained / "best.safetensors", device="cpu", multi_crop=True),
+                                 records[:2])
+    assert multi.crops == 7
+
+
+def test_eval_crop_options() -> None:
+    parse = evaluate.build_parser().parse_args
+    assert parse(["--data", "d"]).multi_crop is None  # LandmarkModel.load's default: on for the shipped weights
+    assert parse(["--data", "d", "--multi-crop"]).multi_crop is True
+    assert parse(["--data", "d", "--one-crop"]).multi_crop is False
+    with pytest.raises(SystemExit):
+        parse(["--data", "d", "--one-crop", "--multi-crop"])
 
 
 def test_collection_names_are_the_first_folder_below_the_shared_one() -> None:
