@@ -172,7 +172,7 @@ class FaceTracker:
         if model is None:
             from facefilter.landmarks import LandmarkModel
 
-            model = LandmarkModel.load(device=device, companions=[], multi_crop=False)  # real time: one net, one crop
+            model = LandmarkModel.load_single(device=device)  # real time: one network, one crop
         if self.config.backend == "onnx" or (self.config.backend == "auto" and own_model):
             from facefilter.landmarks.onnx import use_onnx
 

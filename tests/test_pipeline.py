@@ -211,7 +211,7 @@ def real_tracker_parts():  # type: ignore[no-untyped-def]
     from facefilter.landmarks import LandmarkModel
     from facefilter.landmarks.onnx import use_onnx
 
-    model = LandmarkModel.load(device="cpu", companions=[], multi_crop=False)  # what the app's tracker runs
+    model = LandmarkModel.load_single(device="cpu")  # what the app's tracker runs
     assert use_onnx(model)
     det = BlazeFaceDetector()
     yield model, det

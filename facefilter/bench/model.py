@@ -80,17 +80,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    model = LandmarkModel.load(args.weights, device=device, companions=[], multi_crop=False)
+    model = LandmarkModel.load_single(args.weights, device=device)
     size = model.config.input_size
     arch = model.config.arch
     print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, input {size} px, {arch}")
     print("inference (LandmarkModel.predict, one network, median ms per face):")
     print_inference(model, args.repeats)
-    ensemble = LandmarkModel.load(args.weights, device=device, multi_crop=False)
-    if ensemble.companions:
+    full = LandmarkModel.load(args.weights, device=device)
+    if full.companions:
+        ensemble = LandmarkModel(full.net, full.config, device, source=full.source, companions=full.companions)
         print(f"the same with its {len(ensemble.companions)} companion network(s) averaged in, median ms per face:")
         print_inference(ensemble, args.repeats)
-    full = LandmarkModel.load(args.weights, device=device)
     if len(full.crops) > 1:
         print(f"LandmarkModel.load() default: {1 + len(full.companions)} network(s) x {len(full.crops)} test-time "
               "crops, median ms per face:")
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         from facefilter.landmarks.quantize import DIGEST_KEY
 
         for precision in ("fp32", "int8"):
-            ort_model = LandmarkModel.load(args.weights, device=device, companions=[], multi_crop=False)
+            ort_model = LandmarkModel(model.net, model.config, device, source=model.source)  # use_onnx swaps its net
             use_onnx(ort_model, threads=1, precision=precision)
             meta = ort_model.net.session.get_modelmeta().custom_metadata_map  # type: ignore[union-attr]
             shown = "int8" if DIGEST_KEY in meta else "fp32"

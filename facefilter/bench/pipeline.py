@@ -138,7 +138,7 @@ def run_pipeline(kind: str, clip: str, opts: dict[str, object], frames: int = 0)
         from facefilter.landmarks import LandmarkModel
         from facefilter.pipeline import FaceTracker, Pipeline, TrackerConfig
 
-        model = LandmarkModel.load(opts.get("weights"), device=opts.get("device"), companions=[], multi_crop=False)  # type: ignore[arg-type]
+        model = LandmarkModel.load_single(opts.get("weights"), device=opts.get("device"))  # type: ignore[arg-type]
         cfg = TrackerConfig(redetect_interval=int(opts["redetect"]), flip_test=bool(opts["flip_test"]),
                             backend=str(opts["backend"]), precision=str(opts.get("precision", "int8")))
         tracker = FaceTracker(model, BlazeFaceDetector(), max_faces=4, smoothing=not opts["no_smoothing"], config=cfg)

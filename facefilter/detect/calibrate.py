@@ -146,7 +146,7 @@ def evaluate_nme(
     from facefilter.landmarks.onnx import use_onnx
     from facefilter.pipeline import eye_roll, upright_box
 
-    model = LandmarkModel.load(weights, device="cpu", flip_test=False, companions=[], multi_crop=False)  # the app's
+    model = LandmarkModel.load_single(weights, device="cpu", flip_test=False)  # the app's network
     use_onnx(model)  # same numbers as PyTorch (within 1e-4 px), faster
     bg = background()
     out: dict[str, dict[int, list[float]]] = {}

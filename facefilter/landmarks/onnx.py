@@ -2,8 +2,9 @@
 
 :func:`use_onnx` exports ``model.net`` (and any companion networks) to ONNX in memory (a second
 or two each, nothing written to disk) and swaps each for an :class:`OnnxNet`, which takes and
-returns torch tensors like the network did, so :meth:`LandmarkModel.predict` is unchanged. Outputs match PyTorch within
-~1e-6 crop units (well under 1e-3 px); ``tests/test_pipeline.py`` checks it.
+returns torch tensors like the network did, so :meth:`LandmarkModel.predict` is unchanged.
+Outputs match PyTorch within ~1e-6 crop units (well under 1e-3 px); ``tests/test_pipeline.py``
+checks it.
 """
 
 from __future__ import annotations

@@ -108,6 +108,13 @@ class LandmarkModel:
         crops = MULTI_CROP if (path is None if multi_crop is None else multi_crop) else ONE_CROP
         return cls(net, cfg, dev, flip_test, source, extra, crops)
 
+    @classmethod
+    def load_single(
+        cls, path: str | Path | None = None, device: str | torch.device | None = None, flip_test: bool = True,
+    ) -> LandmarkModel:
+        """The main network alone on one crop per face: what the real-time tracker runs."""
+        return cls.load(path, device, flip_test, companions=[], multi_crop=False)
+
     def crop_matrices(
         self, boxes: np.ndarray, angles: np.ndarray | None = None, crop: tuple[float, float, float] = ONE_CROP[0],
     ) -> np.ndarray:

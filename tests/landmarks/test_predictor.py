@@ -175,7 +175,7 @@ def test_test_time_crops_find_the_same_points(ibug_dir: Path) -> None:
 
     records = discover(ibug_dir).records
     _, val = split_indices(len(records), 0.1, seed=0)
-    main = LandmarkModel.load(device="cpu", companions=[], multi_crop=False)
+    main = LandmarkModel.load_single(device="cpu")
     singles = [LandmarkModel(main.net, main.config, main.device, True, crops=[c]) for c in MULTI_CROP]
     for i in val[:4]:
         r = records[i]

@@ -98,7 +98,7 @@ def test_int8_falls_back_to_fp32_on_a_cpu_without_vnni(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(quantize, "int8_exact_here", lambda: False)
-    model = LandmarkModel.load(device="cpu", companions=[], multi_crop=False)
+    model = LandmarkModel.load_single(device="cpu")
     with caplog.at_level(logging.WARNING):
         assert use_onnx(model, precision="int8")
     assert "no VNNI" in caplog.text
@@ -110,9 +110,9 @@ def test_int8_falls_back_to_fp32_on_a_cpu_without_vnni(
                     "(test_int8_falls_back_to_fp32_on_a_cpu_without_vnni)")
 def test_shipped_int8_landmarks_stay_close_to_fp32(ibug_dir: Path) -> None:
     images, truth = _val_faces(ibug_dir, 24)
-    fp32 = LandmarkModel.load(device="cpu", flip_test=False, companions=[], multi_crop=False)
+    fp32 = LandmarkModel.load_single(device="cpu", flip_test=False)
     assert use_onnx(fp32, precision="fp32")
-    int8 = LandmarkModel.load(device="cpu", flip_test=False, companions=[], multi_crop=False)
+    int8 = LandmarkModel.load_single(device="cpu", flip_test=False)
     assert use_onnx(int8, precision="int8")
     assert int8.net.session.get_modelmeta().custom_metadata_map.get(DIGEST_KEY)  # type: ignore[union-attr]
     a, b = _predict_all(fp32, images, truth), _predict_all(int8, images, truth)
