@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(repeatable); split 90/10 into train/validation")
     p.add_argument("--extra-data", action="append", default=[], metavar="PATH",
                    help="more training faces, never used for validation (repeatable)")
+    p.add_argument("--extra-fraction", type=float,
+                   help="share of the --extra-data faces in each epoch, drawn afresh every epoch (default 1: all)")
     p.add_argument("--out", default=d.out, help="run folder: config, checkpoints, plots (default %(default)s)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--recipe", choices=["ours", "reference"], default="ours",

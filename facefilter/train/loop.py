@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
-from torch.utils.data import DataLoader, DistributedSampler
+from torch.utils.data import DataLoader, DistributedSampler, Subset
 from tqdm import tqdm
 
 from facefilter.landmarks.crop import from_target
@@ -48,6 +48,8 @@ class TrainConfig:
 
     data: list[str] = field(default_factory=list)
     extra_data: list[str] = field(default_factory=list)
+    # Share of the extra_data faces in each epoch, drawn afresh every epoch (1.0: all of them).
+    extra_fraction: float = 1.0
     out: str = "runs/landmarks"
     epochs: int = 60
     batch_size: int = 32
@@ -85,6 +87,8 @@ class TrainConfig:
             raise ValueError(f"select must be one of {', '.join(SELECT_CHOICES)}, got {self.select!r}")
         if self.arch not in ARCHS:
             raise ValueError(f"arch must be one of {', '.join(ARCHS)}, got {self.arch!r}")
+        if not 0.0 <= self.extra_fraction <= 1.0:
+            raise ValueError(f"extra_fraction must be in [0, 1], got {self.extra_fraction}")
 
     def model_config(self) -> ModelConfig:
         return ModelConfig(input_size=self.input_size, crop_scale=self.crop_scale, arch=self.arch)
@@ -128,20 +132,36 @@ def _cache(records: list, size: int) -> list[CachedFace]:
     return [f for f in faces if f is not None]
 
 
-def build_datasets(cfg: TrainConfig) -> tuple[LandmarkDataset, LandmarkDataset]:
-    """Seeded 90/10 split of ``cfg.data``; ``cfg.extra_data`` joins the training part only."""
+def build_datasets(cfg: TrainConfig) -> tuple[LandmarkDataset, LandmarkDataset, int]:
+    """Seeded 90/10 split of ``cfg.data``; ``cfg.extra_data`` joins the training part only.
+
+    Returns ``(train, validation, n_extra)``: the extra faces are the last ``n_extra`` of ``train``.
+    """
     records = load_many(cfg.data).records
     if cfg.limit:
         records = records[: cfg.limit]
     train_idx, val_idx = split_indices(len(records), cfg.val_fraction, cfg.seed)
     extra = load_many(cfg.extra_data).records if cfg.extra_data else []
     max_side = round(2.0 / cfg.crop_scale * cfg.input_size * 1.25)
-    train_faces = _cache([records[i] for i in train_idx] + extra, max_side)
+    extra_faces = _cache(extra, max_side)
+    train_faces = _cache([records[i] for i in train_idx], max_side) + extra_faces
     val_faces = _cache([records[i] for i in val_idx], max_side)
     mc = cfg.model_config()
     aug = Augment(rotation=cfg.rotation, scale=cfg.scale, shift=cfg.shift, flip=cfg.flip, occlusion=cfg.occlusion)
     common = dict(input_size=mc.input_size, crop_scale=mc.crop_scale, mean=mc.mean, std=mc.std, seed=cfg.seed)
-    return LandmarkDataset(train_faces, augment=aug, **common), LandmarkDataset(val_faces, **common)
+    train_ds = LandmarkDataset(train_faces, augment=aug, **common)
+    return train_ds, LandmarkDataset(val_faces, **common), len(extra_faces)
+
+
+def epoch_indices(n: int, n_extra: int, fraction: float, seed: int, epoch: int) -> np.ndarray:
+    """Training-set indices of one epoch: all ``n - n_extra`` main faces and a random
+    ``fraction`` of the last ``n_extra`` (the extra faces), drawn from ``(seed, epoch)``, sorted."""
+    main = np.arange(n - n_extra)
+    k = round(fraction * n_extra)
+    if k >= n_extra:
+        return np.arange(n)
+    extra = np.random.default_rng((seed, epoch, 7)).choice(n_extra, size=k, replace=False)
+    return np.concatenate([main, n - n_extra + np.sort(extra)])
 
 
 def lr_lambda(cfg: TrainConfig, steps_per_epoch: int):
@@ -242,7 +262,11 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         cfg.save(out / CONFIG_NAME)
     torch.manual_seed(cfg.seed)
 
-    train_ds, val_ds = build_datasets(cfg)
+    train_ds, val_ds, n_extra = build_datasets(cfg)
+    n_epoch = len(epoch_indices(len(train_ds), n_extra, cfg.extra_fraction, cfg.seed, 1))
+    if rank == 0 and n_extra:
+        log.info("training faces per epoch: %d main + %d of %d extra", len(train_ds) - n_extra,
+                 n_epoch - len(train_ds) + n_extra, n_extra)
     model = LandmarkNet(arch=cfg.arch)
     if cfg.init and not (resume and (out / LAST_CKPT).is_file()):
         init_weights(model, cfg.init)
@@ -254,7 +278,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     wd = cfg.weight_decay if cfg.optimizer == "adamw" else 0.0
     opt = opt_cls(model.parameters(), lr=cfg.lr, weight_decay=wd)
     world = dist.get_world_size() if ddp else 1
-    steps = math.ceil(len(train_ds) / world / cfg.batch_size)
+    steps = math.ceil(n_epoch / world / cfg.batch_size)
     if cfg.max_steps:
         steps = min(steps, cfg.max_steps)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg, steps))
@@ -273,13 +297,14 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     for epoch in range(start, cfg.epochs + 1):
         t0 = time.perf_counter()
         train_ds.set_epoch(epoch)
+        epoch_ds = Subset(train_ds, epoch_indices(len(train_ds), n_extra, cfg.extra_fraction, cfg.seed, epoch).tolist())
         if ddp:
-            sampler = DistributedSampler(train_ds, shuffle=True, seed=cfg.seed)
+            sampler = DistributedSampler(epoch_ds, shuffle=True, seed=cfg.seed)
             sampler.set_epoch(epoch)
-            loader = DataLoader(train_ds, cfg.batch_size, sampler=sampler, num_workers=cfg.workers)
+            loader = DataLoader(epoch_ds, cfg.batch_size, sampler=sampler, num_workers=cfg.workers)
         else:
             gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
-            loader = DataLoader(train_ds, cfg.batch_size, shuffle=True, generator=gen, num_workers=cfg.workers)
+            loader = DataLoader(epoch_ds, cfg.batch_size, shuffle=True, generator=gen, num_workers=cfg.workers)
         if cfg.max_steps:
             loader = _take(loader, cfg.max_steps)
         train_loss, seen = train_epoch(
