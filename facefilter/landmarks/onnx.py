@@ -24,13 +24,21 @@ log = logging.getLogger(__name__)
 
 
 class OnnxNet:
-    """A callable standing in for :class:`LandmarkNet`: ``(B, 1, S, S)`` tensor -> ``(B, 68, 2)`` tensor."""
+    """A callable standing in for :class:`LandmarkNet`: ``(B, 1, S, S)`` tensor -> ``(B, 68, 2)`` tensor.
 
-    def __init__(self, onnx_bytes: bytes, n_points: int, threads: int | None = None) -> None:
+    ``optimize=False`` turns ONNX Runtime's graph optimisations off. An int8 (QDQ) graph then runs
+    node by node in float (dequantise, float operator, quantise) instead of through fused int8
+    kernels: its exact int8 results on any CPU, slower. That is how the int8 graph's accuracy is
+    checked on x86 CPUs without VNNI, whose fused kernels saturate (see
+    :func:`facefilter.landmarks.quantize.int8_exact_here`).
+    """
+
+    def __init__(self, onnx_bytes: bytes, n_points: int, threads: int | None = None, optimize: bool = True) -> None:
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        level = ort.GraphOptimizationLevel
+        opts.graph_optimization_level = level.ORT_ENABLE_ALL if optimize else level.ORT_DISABLE_ALL
         if threads:
             opts.intra_op_num_threads = threads
         self.session = ort.InferenceSession(onnx_bytes, opts, providers=["CPUExecutionProvider"])

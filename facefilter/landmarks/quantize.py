@@ -182,11 +182,15 @@ def build_int8(
     return out
 
 
-def load_int8(weights: str | Path, path: str | Path | None = None, threads: int | None = 1) -> OnnxNet | None:
+def load_int8(
+    weights: str | Path, path: str | Path | None = None, threads: int | None = 1, emulate: bool = False,
+) -> OnnxNet | None:
     """An :class:`~facefilter.landmarks.onnx.OnnxNet` running the int8 graph made from ``weights``.
 
-    ``path``: the int8 file (``None``: ``landmarks.int8.onnx`` beside ``weights``). Returns ``None``
-    (with a log line) when the file is missing, unreadable, or was made from other weights.
+    ``path``: the int8 file (``None``: ``landmarks.int8.onnx`` beside ``weights``). ``emulate``:
+    run it unfused (``OnnxNet(optimize=False)``), the exact int8 results on any CPU, for checks.
+    Returns ``None`` (with a log line) when the file is missing, unreadable, or was made from
+    other weights.
     """
     from facefilter.landmarks.onnx import OnnxNet
 
@@ -196,7 +200,7 @@ def load_int8(weights: str | Path, path: str | Path | None = None, threads: int 
         return None
     try:
         data = path.read_bytes()
-        net = OnnxNet(data, N_LANDMARKS, threads)
+        net = OnnxNet(data, N_LANDMARKS, threads, optimize=not emulate)
         meta = net.session.get_modelmeta().custom_metadata_map
     except Exception as exc:  # OSError or one of onnxruntime's own error types
         log.warning("%s: unreadable int8 landmark graph (%s); using fp32", path, exc)

@@ -106,20 +106,25 @@ def test_int8_falls_back_to_fp32_on_a_cpu_without_vnni(
     assert not model.net.session.get_modelmeta().custom_metadata_map.get(DIGEST_KEY)
 
 
-@pytest.mark.skipif(not quantize.int8_exact_here(), reason="this CPU has no VNNI: the app runs fp32 here "
-                    "(test_int8_falls_back_to_fp32_on_a_cpu_without_vnni)")
 def test_shipped_int8_landmarks_stay_close_to_fp32(ibug_dir: Path) -> None:
+    """On a CPU with VNNI the graph as the app runs it; elsewhere its exact int8 results, emulated
+    (unfused QDQ nodes), so the shipped graph is checked on every CPU."""
     images, truth = _val_faces(ibug_dir, 24)
     fp32 = LandmarkModel.load_single(device="cpu", flip_test=False)
     assert use_onnx(fp32, precision="fp32")
     int8 = LandmarkModel.load_single(device="cpu", flip_test=False)
-    assert use_onnx(int8, precision="int8")
+    if quantize.int8_exact_here():
+        assert use_onnx(int8, precision="int8")
+    else:
+        net = load_int8(shipped_weights_path(), emulate=True)
+        assert net is not None
+        int8.net = net  # type: ignore[assignment]
     assert int8.net.session.get_modelmeta().custom_metadata_map.get(DIGEST_KEY)  # type: ignore[union-attr]
     a, b = _predict_all(fp32, images, truth), _predict_all(int8, images, truth)
     iod = np.linalg.norm(truth[:, 36] - truth[:, 45], axis=1)
     drift = np.linalg.norm(a - b, axis=2).mean(1) / iod * 100
-    assert np.median(drift) < 0.5 and drift.max() < 1.0, drift  # % of IOD (measured: median 0.19, worst 0.29)
-    assert nme(b, truth).mean() < nme(a, truth).mean() + 0.001  # at most 0.1 NME point worse (measured 0.02)
+    assert np.median(drift) < 0.5 and drift.max() < 1.0, drift  # % of IOD (measured: median 0.19, worst 0.37)
+    assert nme(b, truth).mean() < nme(a, truth).mean() + 0.001  # at most 0.1 NME point worse (measured 0.006)
 
 
 @pytest.mark.slow
@@ -135,3 +140,27 @@ def test_quantize_command_builds_a_graph_that_loads(ibug_dir: Path, tmp_path: Pa
     model.net = net  # type: ignore[assignment]
     images, truth = _val_faces(ibug_dir, 4)
     assert nme(_predict_all(model, images, truth), truth).mean() < 0.08  # still locates the faces
+
+
+def test_emulated_int8_is_exact_where_the_fused_kernels_saturate(ibug_dir: Path) -> None:
+    """Unfused, the graph's points stay close to fp32 on every CPU (measured: 0.19% of the eye
+    distance, median of 8 faces); on x86 without VNNI the fused kernels drift further (0.54%)."""
+    images, truth = _val_faces(ibug_dir, 8)
+    fp32 = LandmarkModel.load_single(device="cpu", flip_test=False)
+    assert use_onnx(fp32, precision="fp32")
+    emulated = LandmarkModel.load_single(device="cpu", flip_test=False)
+    fused = LandmarkModel.load_single(device="cpu", flip_test=False)
+    emulated.net = load_int8(shipped_weights_path(), emulate=True)  # type: ignore[assignment]
+    fused.net = load_int8(shipped_weights_path())  # type: ignore[assignment]
+    a, b, c = (_predict_all(m, images, truth) for m in (fp32, emulated, fused))
+    iod = np.linalg.norm(truth[:, 36] - truth[:, 45], axis=1)
+    drift_emulated = np.linalg.norm(a - b, axis=2).mean(1) / iod * 100
+    drift_fused = np.linalg.norm(a - c, axis=2).mean(1) / iod * 100
+    assert np.median(drift_emulated) < 0.35, drift_emulated
+    assert not np.allclose(b, a, atol=1e-3)  # it is the int8 graph, not fp32
+    if quantize.int8_exact_here():
+        # Fused VNNI kernels compute the same integers (rounding aside): run 3's graph measured 0.19% median
+        # drift and NME 3.687% fused on a VNNI CPU, 0.19% and 3.686% emulated on an AVX2 one.
+        assert abs(np.median(drift_fused) - np.median(drift_emulated)) < 0.1, (drift_fused, drift_emulated)
+    else:
+        assert np.median(drift_fused) > np.median(drift_emulated), (drift_fused, drift_emulated)
