@@ -115,7 +115,8 @@ def parse_labels_xml(path: str | Path) -> LoadReport:
     return LoadReport(records, warnings)
 
 
-def _tight_box(points: np.ndarray) -> np.ndarray:
+def tight_box(points: np.ndarray) -> np.ndarray:
+    """``(4,)`` float32 ``(left, top, width, height)`` of the tightest box around ``(N, 2)`` points."""
     lo, hi = points.min(axis=0), points.max(axis=0)
     return np.array([lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]], dtype=np.float32)
 
@@ -135,7 +136,7 @@ def parse_pts_folder(folder: str | Path) -> LoadReport:
         except ValueError as exc:
             warnings.append(f"{exc}; face skipped")
             continue
-        records.append(FaceRecord(image, _tight_box(pts), pts))
+        records.append(FaceRecord(image, tight_box(pts), pts))
     return LoadReport(records, warnings)
 
 
@@ -207,13 +208,13 @@ def cache_face(record: FaceRecord, max_side: int) -> CachedFace | None:
         log.warning("%s: missing or corrupt image, face skipped", record.image)
         return None
     # Training always uses the tight box of the points (an XML <box> may come from a detector).
-    box = _tight_box(record.points)
+    box = tight_box(record.points)
     side = int(min(max_side, max(8.0, round(2.0 * float(max(box[2], box[3]))))))
     # Region matrix: the crop helper with crop_scale 2 gives a square of twice the box side.
     m = crop_matrix(box, side, crop_scale=2.0)
     return CachedFace(
         image=warp_crop(img, m, side),
-        box=_tight_box(apply_affine(m, record.points)),
+        box=tight_box(apply_affine(m, record.points)),
         points=apply_affine(m, record.points).astype(np.float32),
     )
 

@@ -153,6 +153,11 @@ def build_datasets(cfg: TrainConfig) -> tuple[LandmarkDataset, LandmarkDataset, 
     return train_ds, LandmarkDataset(val_faces, **common), len(extra_faces)
 
 
+# Third entry of the seed of each epoch's draw of extra faces (run 7 was trained with it). It may
+# equal an augmentation seed ``(seed, epoch, face)``; the two streams serve unrelated draws.
+_EXTRA_DRAW = 7
+
+
 def epoch_indices(n: int, n_extra: int, fraction: float, seed: int, epoch: int) -> np.ndarray:
     """Training-set indices of one epoch: all ``n - n_extra`` main faces and a random
     ``fraction`` of the last ``n_extra`` (the extra faces), drawn from ``(seed, epoch)``, sorted."""
@@ -160,7 +165,7 @@ def epoch_indices(n: int, n_extra: int, fraction: float, seed: int, epoch: int) 
     k = round(fraction * n_extra)
     if k >= n_extra:
         return np.arange(n)
-    extra = np.random.default_rng((seed, epoch, 7)).choice(n_extra, size=k, replace=False)
+    extra = np.random.default_rng((seed, epoch, _EXTRA_DRAW)).choice(n_extra, size=k, replace=False)
     return np.concatenate([main, n - n_extra + np.sort(extra)])
 
 

@@ -16,14 +16,14 @@ import logging
 import sys
 import time
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 import cv2
 import numpy as np
 
 from facefilter.landmarks import LandmarkModel, WeightsError
 from facefilter.landmarks.metrics import nme
-from facefilter.train.dataset import DatasetError, FaceRecord, _tight_box, load_many
+from facefilter.train.dataset import DatasetError, FaceRecord, load_many, tight_box
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +43,14 @@ def relabel(model: LandmarkModel, records: list[FaceRecord], passes: int = 2) ->
         box = rec.box
         for _ in range(passes):
             pts = model.predict(image, box[None])[0]
-            box = _tight_box(pts)
+            box = tight_box(pts)
         out.append(FaceRecord(rec.image.resolve(), box, pts))
     return out
 
 
 def write_labels_xml(records: list[FaceRecord], path: Path, comment: str = "") -> None:
     """dlib/300-W labels XML: one ``<image>`` per face, absolute image paths, 0-based float pixels."""
-    lines = ["<?xml version='1.0' encoding='utf-8'?>", "<dataset>", f"<comment>{comment}</comment>", "<images>"]
+    lines = ["<?xml version='1.0' encoding='utf-8'?>", "<dataset>", f"<comment>{escape(comment)}</comment>", "<images>"]
     for rec in records:
         left, top, w, h = (float(v) for v in rec.box)
         lines.append(f"  <image file={quoteattr(str(rec.image))}>")
@@ -83,13 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         records = load_many(args.data).records
         model = LandmarkModel.load(args.weights, device="cpu", multi_crop=args.multi_crop)
     except (DatasetError, WeightsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"relabel: {exc}", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     results = relabel(model, records, args.passes)
     new = [r for r in results if r is not None]
     if not new:
-        print(f"error: no readable image among the {len(records)} faces", file=sys.stderr)
+        print(f"relabel: no readable image among the {len(records)} faces of {', '.join(args.data)}", file=sys.stderr)
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
