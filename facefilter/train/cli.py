@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, help="max log-zoom")
     p.add_argument("--shift", type=float, help="max centre shift, fraction of the crop")
     p.add_argument("--flip", type=float, help="mirror probability")
+    p.add_argument("--ema", type=float, metavar="DECAY",
+                   help="keep an exponential moving average of the weights with this decay per step (e.g. 0.998) "
+                        "and validate, select and save the average (default 0: off)")
     p.add_argument("--select", choices=SELECT_CHOICES,
                    help="validation figure that picks best.safetensors: NME with test-time flip (default, as "
                         "LandmarkModel.predict) or without")

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader, DistributedSampler, Subset
 from tqdm import tqdm
 
@@ -78,6 +79,9 @@ class TrainConfig:
     channels_last: bool = True
     amp: bool = True
     threads: int | None = None
+    # Decay per optimiser step of an exponential moving average of the weights (0: off). With it
+    # the average is what is validated, selected and saved; the raw weights keep training.
+    ema: float = 0.0
     # Validation figure that picks best.safetensors: "val_nme_flip" (with test-time flip, what
     # LandmarkModel.predict does by default; it also swings less between epochs) or "val_nme".
     select: str = "val_nme_flip"
@@ -89,6 +93,8 @@ class TrainConfig:
             raise ValueError(f"arch must be one of {', '.join(ARCHS)}, got {self.arch!r}")
         if not 0.0 <= self.extra_fraction <= 1.0:
             raise ValueError(f"extra_fraction must be in [0, 1], got {self.extra_fraction}")
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"ema must be in [0, 1), got {self.ema}")
 
     def model_config(self) -> ModelConfig:
         return ModelConfig(input_size=self.input_size, crop_scale=self.crop_scale, arch=self.arch)
@@ -100,6 +106,7 @@ class TrainConfig:
     def load(cls, path: Path) -> TrainConfig:
         values = json.loads(path.read_text())
         values.setdefault("select", "val_nme")  # runs saved before the option picked without flip-test
+        values.setdefault("ema", 0.0)
         return cls(**values)
 
 
@@ -199,8 +206,15 @@ def predict_crops(model: nn.Module, x: torch.Tensor, flip: bool) -> torch.Tensor
     return pred
 
 
-def train_epoch(model, loader, loss_fn, opt, sched, device, desc: str, show: bool, amp: bool) -> tuple[float, int]:
-    """One pass over ``loader``; returns (mean loss, images seen)."""
+def make_ema(model: nn.Module, decay: float) -> AveragedModel:
+    """Exponential moving average of ``model``'s weights and batch-norm statistics."""
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
+def train_epoch(
+    model, loader, loss_fn, opt, sched, device, desc: str, show: bool, amp: bool, ema: AveragedModel | None = None
+) -> tuple[float, int]:
+    """One pass over ``loader`` (``ema`` follows every step); returns (mean loss, images seen)."""
     model.train()
     total, n = 0.0, 0
     bar = tqdm(loader, desc=desc, disable=not show, mininterval=1.0 if os.isatty(2) else 30.0, leave=False)
@@ -215,6 +229,8 @@ def train_epoch(model, loader, loss_fn, opt, sched, device, desc: str, show: boo
         loss.backward()
         opt.step()
         sched.step()
+        if ema is not None:
+            ema.update_parameters(model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model)
         total += float(loss.detach()) * len(x)
         n += len(x)
         bar.set_postfix(loss=f"{total / n:.3f}", refresh=False)
@@ -289,6 +305,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg, steps))
 
     start, best, history = 1, float("inf"), []
+    ckpt = None
     if resume and (out / LAST_CKPT).is_file():
         ckpt = torch.load(out / LAST_CKPT, map_location="cpu", weights_only=True)
         model.load_state_dict(ckpt["model"])
@@ -297,6 +314,11 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         start, best, history = ckpt["epoch"] + 1, ckpt["best_nme"], ckpt["history"]
         if rank == 0:
             log.info("resumed %s at epoch %d (best %s %.3f%%)", out / LAST_CKPT, start, cfg.select, best)
+    ema = make_ema(model, cfg.ema) if cfg.ema else None
+    if ema is not None and ckpt is not None and "ema" in ckpt:
+        ema.load_state_dict(ckpt["ema"])
+    # What is validated, selected and saved: the average when there is one.
+    kept = ema.module if ema is not None else model
     net = nn.parallel.DistributedDataParallel(model) if ddp else model
 
     for epoch in range(start, cfg.epochs + 1):
@@ -313,36 +335,43 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         if cfg.max_steps:
             loader = _take(loader, cfg.max_steps)
         train_loss, seen = train_epoch(
-            net, loader, loss_fn, opt, sched, device, f"epoch {epoch}/{cfg.epochs}", show=rank == 0, amp=cfg.amp
+            net, loader, loss_fn, opt, sched, device, f"epoch {epoch}/{cfg.epochs}", show=rank == 0, amp=cfg.amp,
+            ema=ema,
         )
         train_time = time.perf_counter() - t0
         if rank == 0:
-            v = validate(model, val_ds, loss_fn, device, cfg.batch_size)
+            v = validate(kept, val_ds, loss_fn, device, cfg.batch_size)
             row = {
                 "epoch": epoch, "train_loss": train_loss, "val_loss": v["val_loss"], "val_nme": v["val_nme"],
                 "val_nme_flip": v["val_nme_flip"], "lr": opt.param_groups[0]["lr"],
                 "seconds": time.perf_counter() - t0, "train_images_per_s": seen * world / train_time,
             }
+            if ema is not None:  # the raw weights too, to see what the average adds
+                raw = validate(model, val_ds, loss_fn, device, cfg.batch_size)
+                row["raw_val_nme"], row["raw_val_nme_flip"] = raw["val_nme"], raw["val_nme_flip"]
             history.append(row)
             improved = row[cfg.select] < best
             if improved:
                 best = row[cfg.select]
-                save_weights(model, cfg.model_config(), out / BEST_WEIGHTS, extra={"epoch": str(epoch)})
-            atomic_save(
-                {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                 "epoch": epoch, "best_nme": best, "history": history,
-                 "model_config": asdict(cfg.model_config())},
-                out / LAST_CKPT,
-            )
+                save_weights(kept, cfg.model_config(), out / BEST_WEIGHTS, extra={"epoch": str(epoch)})
+            state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                     "epoch": epoch, "best_nme": best, "history": history,
+                     "model_config": asdict(cfg.model_config())}
+            if ema is not None:
+                state["ema"] = ema.state_dict()
+            atomic_save(state, out / LAST_CKPT)
             (out / "history.json").write_text(json.dumps(history, indent=1))
             plot_loss_curve(history, out / "loss_curve.png")
             k = min(8, len(val_ds))
             crops = np.stack([val_ds.crop(i)[0] for i in range(k)])
             size = cfg.input_size
             plot_samples(crops, from_target(v["gt"][:k], size), from_target(v["pred"][:k], size), out / "samples.png")
+            raw_note = ""
+            if ema is not None:
+                raw_note = f"  raw {row['raw_val_nme']:.3f}% (flip {row['raw_val_nme_flip']:.3f}%)"
             log.info(
-                "epoch %d/%d  train %.4f  val %.4f  NME %.3f%% (flip %.3f%%)%s  %.0fs  %.1f img/s",
-                epoch, cfg.epochs, train_loss, row["val_loss"], row["val_nme"], row["val_nme_flip"],
+                "epoch %d/%d  train %.4f  val %.4f  NME %.3f%% (flip %.3f%%)%s%s  %.0fs  %.1f img/s",
+                epoch, cfg.epochs, train_loss, row["val_loss"], row["val_nme"], row["val_nme_flip"], raw_note,
                 "  *best*" if improved else "", row["seconds"], row["train_images_per_s"],
             )
         if ddp:

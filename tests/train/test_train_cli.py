@@ -104,6 +104,40 @@ def test_resume_continues_where_it_stopped(trained: Path, ibug_dir: Path) -> Non
     assert json.loads((trained / "config.json").read_text())["input_size"] == 64
 
 
+def test_ema_is_a_moving_average_of_weights_and_batch_norm_statistics() -> None:
+    net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
+    ema = loop.make_ema(net, 0.9)
+    ema.update_parameters(net)  # the first update copies
+    w0, m0 = net[0].weight.detach().clone(), net[1].running_mean.clone()
+    with torch.no_grad():
+        net[0].weight.add_(1.0)
+        net[1].running_mean.add_(2.0)
+    ema.update_parameters(net)
+    torch.testing.assert_close(ema.module[0].weight, w0 + 0.1)
+    torch.testing.assert_close(ema.module[1].running_mean, m0 + 0.2)
+    with pytest.raises(ValueError, match="ema"):
+        TrainConfig(ema=1.0)
+
+
+def test_ema_run_saves_the_average_logs_the_raw_figures_and_resumes_the_average(
+    ibug_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "ema"
+    assert cli.main(["--data", str(ibug_dir), "--out", str(out), "--epochs", "1", "--ema", "0.5", *TINY]) == 0
+    ckpt = torch.load(out / "last.pt", weights_only=True)
+    assert int(ckpt["ema"]["n_averaged"]) == 2  # one per step
+    best, _ = load_network(out / "best.safetensors")  # epoch 1 is the best so far: the average, not the raw
+    name = "backbone.layer4.1.conv2.weight"
+    saved = best.state_dict()[name]  # stored in half precision
+    torch.testing.assert_close(saved, ckpt["ema"][f"module.{name}"], atol=1e-4, rtol=1e-3)
+    assert float((saved - ckpt["model"][name]).abs().max()) > 2e-4
+    row = ckpt["history"][0]
+    assert np.isfinite(row["raw_val_nme"]) and row["raw_val_nme"] != row["val_nme"]
+    assert cli.main(["--out", str(out), "--resume", "--epochs", "2", "-q"]) == 0
+    resumed = torch.load(out / "last.pt", weights_only=True)
+    assert int(resumed["ema"]["n_averaged"]) == 4 and "raw_val_nme_flip" in resumed["history"][1]
+
+
 def test_init_starts_from_given_weights(trained: Path, ibug_dir: Path, tmp_path: Path) -> None:
     """A fine-tune with a negligible learning rate still holds the source weights after its steps."""
     out = tmp_path / "ft"
