@@ -1,6 +1,7 @@
 """Reading and writing landmark weights: safetensors with the preprocessing config as metadata.
 
-Training checkpoints (``.pt``) are read with ``torch.load(weights_only=True)`` only.
+Training checkpoints (``.pt``) are read with ``torch.load(weights_only=True)`` only; that of a
+run trained with ``--ema`` gives its moving average.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def _read_state(path: Path) -> tuple[dict[str, torch.Tensor], ModelConfig]:
         raise WeightsError(f"{path}: not a readable PyTorch checkpoint ({type(exc).__name__}: {exc})") from None
     if isinstance(ckpt, dict) and "model" in ckpt:
         cfg = ModelConfig.from_dict(ckpt.get("model_config", {}))
-        return ckpt["model"], cfg
+        # A run trained with --ema validates and keeps the moving average: that is its network.
+        return ckpt.get("ema", ckpt["model"]), cfg
     if isinstance(ckpt, dict):
         return ckpt, ModelConfig()
     raise WeightsError(f"{path}: expected a state dict, found {type(ckpt).__name__}")

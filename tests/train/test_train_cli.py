@@ -131,6 +131,8 @@ def test_ema_run_saves_the_average_logs_the_raw_figures_and_resumes_the_average(
     saved = best.state_dict()[name]  # stored in half precision
     torch.testing.assert_close(saved, ckpt["ema"][f"module.{name}"], atol=1e-4, rtol=1e-3)
     assert float((saved - ckpt["model"][name]).abs().max()) > 2e-4
+    # Loading the checkpoint gives the average too, as evaluated and kept.
+    torch.testing.assert_close(load_network(out / "last.pt")[0].state_dict()[name], ckpt["ema"][f"module.{name}"])
     row = ckpt["history"][0]
     assert np.isfinite(row["raw_val_nme"]) and row["raw_val_nme"] != row["val_nme"]
     assert cli.main(["--out", str(out), "--resume", "--epochs", "2", "-q"]) == 0
