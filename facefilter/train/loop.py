@@ -106,7 +106,6 @@ class TrainConfig:
     def load(cls, path: Path) -> TrainConfig:
         values = json.loads(path.read_text())
         values.setdefault("select", "val_nme")  # runs saved before the option picked without flip-test
-        values.setdefault("ema", 0.0)
         return cls(**values)
 
 
