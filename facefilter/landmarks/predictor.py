@@ -9,7 +9,14 @@ import cv2
 import numpy as np
 import torch
 
-from facefilter.landmarks.crop import apply_affine, crop_matrix, from_target, invert_affine, warp_crop
+from facefilter.landmarks.crop import (
+    apply_affine,
+    area_prefilter,
+    crop_matrix,
+    from_target,
+    invert_affine,
+    warp_crop,
+)
 from facefilter.landmarks.model import LandmarkNet
 from facefilter.landmarks.weights import ModelConfig, WeightsError, load_network, shipped_weights_path
 from facefilter.types import FLIP_PERMUTATION, N_LANDMARKS
@@ -144,7 +151,11 @@ class LandmarkModel:
             raise ValueError(f"boxes must be finite with positive width and height, got {boxes.tolist()}")
         size, cfg = self.config.input_size, self.config
         mats = np.concatenate([self.crop_matrices(boxes, angles, c) for c in self.crops])  # crop-major
-        crops = np.stack([warp_crop(gray, m, size) for m in mats]).astype(np.float32)
+        crops = np.zeros((len(mats), size, size), np.float32)
+        for i in range(len(boxes)):  # a face's crops share one area-averaging of a large photo
+            face = np.arange(i, len(mats), len(boxes))
+            small, small_mats = area_prefilter(gray, mats[face], size)
+            crops[face] = [warp_crop(small, m, size, max_step=None) for m in small_mats]
         x = torch.from_numpy((crops / 255.0 - cfg.mean) / cfg.std)[:, None].to(self.device)
         n = len(x)
         if self.flip_test:

@@ -2,7 +2,9 @@
 
 NME normalised by the inter-ocular (outer eye corner) distance, failure rate at NME > 8%,
 AUC of the cumulative error distribution up to 8%, and median milliseconds per face. Faces
-are cropped from the tight box around their ground-truth points, as in 300-W.
+are cropped from the tight box around their ground-truth points, as in 300-W. ``--resize`` and
+``--noise`` re-render the faces at another resolution, with sensor noise, to measure how the
+scores hold up on photos unlike the training crops.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 
 from facefilter.landmarks import LandmarkModel, WeightsError
 from facefilter.landmarks.metrics import auc, ced_curve, failure_rate, nme
-from facefilter.train.dataset import DatasetError, FaceRecord, load_many, split_indices
+from facefilter.train.dataset import DatasetError, FaceRecord, load_many, split_indices, tight_box
 
 log = logging.getLogger(__name__)
 
@@ -41,23 +43,47 @@ class EvalResult:
     crops: int  # test-time crops averaged per face
     # Mean NME (%) and face count per collection: the folder that holds each image (helen, lfpw, afw).
     by_collection: dict[str, tuple[float, int]]
+    resize: float = 1.0  # the faces re-rendered at this scale (--resize) ...
+    noise: float = 0.0  # ... with Gaussian noise of this many grey levels (--noise)
 
 
-def evaluate(model: LandmarkModel, records: list[FaceRecord], skipped: int = 0) -> tuple[EvalResult, np.ndarray]:
-    """Predict every face from its tight ground-truth box; returns the scores and per-face NME."""
+def rescale(
+    image: np.ndarray, points: np.ndarray, factor: float, noise: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """``image`` resized by ``factor`` (cubic up, area down) plus Gaussian noise of ``noise``
+    grey levels, and ``points`` moved with it (pixel centres at integers)."""
+    if factor != 1.0:
+        interp = cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA
+        h, w = image.shape[:2]
+        size = (max(1, round(w * factor)), max(1, round(h * factor)))
+        image = cv2.resize(image, size, interpolation=interp)
+        scale = np.array([size[0] / w, size[1] / h])
+        points = (points + 0.5) * scale - 0.5
+    if noise > 0:
+        image = np.clip(image + rng.normal(0.0, noise, image.shape), 0, 255).astype(np.uint8)
+    return image, points
+
+
+def evaluate(
+    model: LandmarkModel, records: list[FaceRecord], skipped: int = 0, resize: float = 1.0, noise: float = 0.0,
+) -> tuple[EvalResult, np.ndarray]:
+    """Predict every face from its tight ground-truth box; returns the scores and per-face NME.
+
+    ``resize``, ``noise``: score the faces re-rendered by :func:`rescale` (noise seeded, so runs repeat).
+    """
     preds, gts, times, groups = [], [], [], []
+    rng = np.random.default_rng(0)
     for r in records:
         image = cv2.imread(str(r.image), cv2.IMREAD_COLOR)
         if image is None:
             log.warning("%s: missing or corrupt image, face skipped", r.image)
             skipped += 1
             continue
-        lo, hi = r.points.min(axis=0), r.points.max(axis=0)
-        box = np.array([[lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]]])
+        image, points = rescale(image, r.points, resize, noise, rng)
         t0 = time.perf_counter()
-        preds.append(model.predict(image, box)[0])
+        preds.append(model.predict(image, tight_box(points)[None])[0])
         times.append((time.perf_counter() - t0) * 1000)
-        gts.append(r.points)
+        gts.append(points)
         groups.append(r.image)
     if not preds:
         raise DatasetError("no face could be evaluated (every image was missing or corrupt)")
@@ -66,7 +92,7 @@ def evaluate(model: LandmarkModel, records: list[FaceRecord], skipped: int = 0) 
         faces=len(errors), skipped=skipped, nme=float(errors.mean() * 100),
         failure_rate=failure_rate(errors) * 100, auc=auc(errors), median_ms_per_face=float(np.median(times)),
         flip_test=model.flip_test, networks=1 + len(model.companions), crops=len(model.crops),
-        by_collection=by_collection(errors, collection_names(groups)),
+        by_collection=by_collection(errors, collection_names(groups)), resize=resize, noise=noise,
     )
     return result, errors
 
@@ -89,6 +115,20 @@ def by_collection(errors: np.ndarray, groups: list[str]) -> dict[str, tuple[floa
     return {g: (float(errors[names == g].mean() * 100), int((names == g).sum())) for g in sorted(set(groups))}
 
 
+def _positive(text: str) -> float:
+    value = float(text)
+    if not (value > 0 and np.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if not (value >= 0 and np.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="facefilter-eval", description=__doc__)
     p.add_argument("--data", action="append", required=True, metavar="PATH",
@@ -109,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="average 7 test-time crops of each face (default when --weights is not given)")
     crops.add_argument("--one-crop", dest="multi_crop", action="store_const", const=False,
                        help="one crop per face (default when --weights is given)")
+    p.add_argument("--resize", type=_positive, default=1.0, metavar="FACTOR",
+                   help="score the faces resized by FACTOR (e.g. 4: photos at 4x the training faces' resolution)")
+    p.add_argument("--noise", type=_non_negative, default=0.0, metavar="SIGMA",
+                   help="add Gaussian noise of SIGMA grey levels after --resize (seeded)")
     p.add_argument("--device", help="cpu, cuda, mps (default: best available)")
     p.add_argument("--out", default="eval", help="folder for ced.png and results.json (default %(default)s)")
     return p
@@ -126,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.split == "val":
             _, val = split_indices(len(records), args.val_fraction, args.seed)
             records = [records[i] for i in val]
-        result, errors = evaluate(model, records, report.skipped)
+        result, errors = evaluate(model, records, report.skipped, args.resize, args.noise)
     except (WeightsError, DatasetError) as exc:
         print(f"facefilter-eval: {exc}", file=sys.stderr)
         return 2
@@ -136,10 +180,12 @@ def main(argv: list[str] | None = None) -> int:
 
     plot_ced({f"ours (NME {result.nme:.2f}%)": ced_curve(errors)}, out / "ced.png")
     (out / "results.json").write_text(json.dumps(asdict(result), indent=2) + "\n")
+    stress = "" if (result.resize, result.noise) == (1, 0) else f"  resized x{result.resize:g}, noise {result.noise:g}"
     print(f"faces {result.faces} (skipped {result.skipped})  NME {result.nme:.3f}%  "
           f"failure rate (>8%) {result.failure_rate:.2f}%  AUC@0.08 {result.auc:.4f}  "
           f"{result.median_ms_per_face:.1f} ms/face median  flip-test {'on' if result.flip_test else 'off'}  "
-          f"networks {result.networks}  crops {result.crops}")
+          f"networks {result.networks}  crops {result.crops}"
+          + stress)
     if len(result.by_collection) > 1:
         print("by collection: " + ", ".join(f"{g} {v:.3f}% ({n})" for g, (v, n) in result.by_collection.items()))
     print(f"CED plot: {out / 'ced.png'}")

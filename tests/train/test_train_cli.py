@@ -219,6 +219,41 @@ def test_eval_crop_options() -> None:
         parse(["--data", "d", "--one-crop", "--multi-crop"])
 
 
+def test_eval_resize_and_noise(trained: Path, ibug_dir: Path) -> None:
+    from facefilter.train.dataset import discover
+
+    parse = evaluate.build_parser().parse_args
+    args = parse(["--data", "d", "--resize", "4", "--noise", "12.5"])
+    assert (args.resize, args.noise) == (4.0, 12.5)
+    for bad in (["--resize", "0"], ["--resize", "nan"], ["--noise", "-1"]):
+        with pytest.raises(SystemExit):
+            parse(["--data", "d", *bad])
+    model = LandmarkModel.load(trained / "best.safetensors", device="cpu")
+    result, errors = evaluate.evaluate(model, discover(ibug_dir).records[:2], resize=2.5, noise=6)
+    assert (result.faces, result.resize, result.noise) == (2, 2.5, 6) and np.isfinite(errors).all()
+
+
+@pytest.mark.parametrize("factor", [2.5, 0.4, 1.0])
+def test_rescale_moves_the_points_with_the_image(factor: float) -> None:
+    points = np.array([[40.0, 50.0], [150.25, 90.5], [99.0, 160.0]])
+    yy, xx = np.mgrid[0:200, 0:220].astype(np.float32)
+    image = np.zeros((200, 220), np.float32)
+    for x, y in points:
+        image += 250 * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * 6.0**2))
+    image = cv2.cvtColor(image.astype(np.uint8), cv2.COLOR_GRAY2BGR)
+    out, moved = evaluate.rescale(image, points, factor, 0.0, np.random.default_rng(0))
+    assert out.shape[:2] == (round(200 * factor), round(220 * factor))
+    grey = out[..., 0].astype(np.float64)
+    gy, gx = np.mgrid[0 : grey.shape[0], 0 : grey.shape[1]]
+    for p in moved:
+        win = grey * ((np.abs(gx - p[0]) <= 18 * factor) & (np.abs(gy - p[1]) <= 18 * factor))
+        found = np.array([(win * gx).sum(), (win * gy).sum()]) / win.sum()
+        assert np.linalg.norm(found - p) < 0.1 * max(factor, 1), (found, p)
+    grey_image = np.full((50, 60, 3), 128, np.uint8)
+    noisy, same = evaluate.rescale(grey_image, points, 1.0, 10.0, np.random.default_rng(0))
+    assert np.array_equal(same, points) and 9 < np.std(noisy.astype(float) - grey_image) < 11
+
+
 def test_collection_names_are_the_first_folder_below_the_shared_one() -> None:
     images = [Path("/d/afw/1.jpg"), Path("/d/helen/trainset/2.jpg"), Path("/d/lfpw/trainset/3.jpg")]
     assert evaluate.collection_names(images) == ["afw", "helen", "lfpw"]
