@@ -115,18 +115,19 @@ def by_collection(errors: np.ndarray, groups: list[str]) -> dict[str, tuple[floa
     return {g: (float(errors[names == g].mean() * 100), int((names == g).sum())) for g in sorted(set(groups))}
 
 
-def _positive(text: str) -> float:
+def _number(text: str, zero_ok: bool) -> float:
     value = float(text)
-    if not (value > 0 and np.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    if not (np.isfinite(value) and (value >= 0 if zero_ok else value > 0)):
+        raise argparse.ArgumentTypeError(f"must be a {'number >= 0' if zero_ok else 'positive number'}, got {text}")
     return value
+
+
+def _positive(text: str) -> float:
+    return _number(text, zero_ok=False)
 
 
 def _non_negative(text: str) -> float:
-    value = float(text)
-    if not (value >= 0 and np.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
-    return value
+    return _number(text, zero_ok=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
