@@ -51,7 +51,7 @@ def synthetic_detections(rng: np.random.Generator, n: int) -> list[tuple[Detecti
 
 
 def test_box_mapping_fit_recovers_a_known_relation() -> None:
-    from facefilter.detect.calibrate import Sample, box_errors, fit_mapping
+    from facefilter.tools.calibrate import Sample, box_errors, fit_mapping
 
     rng = np.random.default_rng(0)
     data = synthetic_detections(rng, 200)
@@ -90,7 +90,7 @@ def blazeface():  # type: ignore[no-untyped-def]
 
 def test_blazeface_finds_real_faces_and_maps_their_boxes(ibug_dir: Path, blazeface) -> None:  # type: ignore[no-untyped-def]
     from facefilter.bench.scene import background, composite, make_sprite, place
-    from facefilter.train.dataset import discover
+    from facefilter.data import discover
 
     records = discover(ibug_dir).records[:40:8]
     for k, rec in enumerate(records):

@@ -16,7 +16,8 @@ import pytest
 
 from facefilter.detect import Detection, FakeDetector
 from facefilter.landmarks.metrics import nme
-from facefilter.pipeline import FaceTracker, Pipeline, TrackerConfig, eye_roll, mirror_faces, upright_box
+from facefilter.pipeline import Pipeline, mirror_faces
+from facefilter.tracker import FaceTracker, TrackerConfig, eye_roll, upright_box
 from facefilter.types import Box, Face
 from tests.conftest import draw_face, mean_face_points
 
@@ -220,7 +221,7 @@ def real_tracker_parts():  # type: ignore[no-untyped-def]
 
 @functools.cache
 def first_records(ibug_dir: Path, n: int) -> list:  # type: ignore[type-arg]
-    from facefilter.train.dataset import discover
+    from facefilter.data import discover
 
     return discover(ibug_dir).records[:n]
 

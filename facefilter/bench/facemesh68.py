@@ -92,8 +92,8 @@ def fit_table(meshes: list[np.ndarray], truths: list[np.ndarray]) -> tuple[int, 
 
 
 def main(argv: list[str] | None = None) -> int:
+    from facefilter.data import discover, split_indices
     from facefilter.landmarks.metrics import nme
-    from facefilter.train.dataset import discover, split_indices
 
     ap = argparse.ArgumentParser(prog="python -m facefilter.bench.facemesh68", description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)

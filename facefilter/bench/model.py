@@ -96,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
               "crops, median ms per face:")
         print_inference(full, max(3, args.repeats // 5))
     if device.type == "cpu":
-        from facefilter.landmarks.onnx import use_onnx
-        from facefilter.landmarks.quantize import DIGEST_KEY
+        from facefilter.landmarks.onnx import DIGEST_KEY, use_onnx
 
         for precision in ("fp32", "int8"):
             ort_model = LandmarkModel(model.net, model.config, device, source=model.source)  # use_onnx swaps its net

@@ -49,7 +49,7 @@ class ClipSpec:
 
 def pick_faces(data: Path, n: int, seed: int) -> list[FaceSprite]:
     """``n`` validation faces (``split_indices(.., 0.1, seed=0)``), fairly frontal ones, seeded."""
-    from facefilter.train.dataset import discover, split_indices
+    from facefilter.data import discover, split_indices
 
     records = discover(data).records
     _, val = split_indices(len(records), 0.1, seed=0)
@@ -136,7 +136,8 @@ def run_pipeline(kind: str, clip: str, opts: dict[str, object], frames: int = 0)
     if kind == "ours":
         from facefilter.detect import BlazeFaceDetector
         from facefilter.landmarks import LandmarkModel
-        from facefilter.pipeline import FaceTracker, Pipeline, TrackerConfig
+        from facefilter.pipeline import Pipeline
+        from facefilter.tracker import FaceTracker, TrackerConfig
 
         model = LandmarkModel.load_single(opts.get("weights"), device=opts.get("device"))  # type: ignore[arg-type]
         cfg = TrackerConfig(redetect_interval=int(opts["redetect"]), flip_test=bool(opts["flip_test"]),

@@ -1,6 +1,6 @@
 """Synthetic scenes from annotated photos: faces pasted into a frame with a known similarity warp.
 
-Used to measure the detector (``facefilter.detect.calibrate``) and the whole pipeline
+Used to measure the detector (``facefilter.tools.calibrate``) and the whole pipeline
 (``facefilter-bench pipeline``) against known landmarks. Frames are HxWx3 uint8 BGR; matrices
 are 2x3 and map **source-photo pixels to frame pixels** (``cv2.warpAffine`` convention).
 """

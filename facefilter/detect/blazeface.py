@@ -21,7 +21,7 @@ from facefilter.types import Box
 
 class BlazeFaceModel(StrEnum):
     """``SHORT``: 128x128 input, faces within ~2 m; ``FULL``: 192x192 sparse model, faces within ~5 m;
-    ``BOTH``: run both and merge (the default: see ``facefilter.detect.calibrate`` for the figures)."""
+    ``BOTH``: run both and merge (the default: see ``facefilter.tools.calibrate`` for the figures)."""
 
     SHORT = "short"
     FULL = "full"
@@ -31,7 +31,7 @@ class BlazeFaceModel(StrEnum):
 DEFAULT_MODEL = BlazeFaceModel.BOTH
 # With both models, a face both found takes its landmark box from the full-range model when that
 # box is smaller than this (px), else from the short-range one: the more accurate of the two at
-# that size on 300-W faces (python -m facefilter.detect.calibrate prints the comparison).
+# that size on 300-W faces (python -m facefilter.tools.calibrate prints the comparison).
 FULL_RANGE_BELOW = 150.0
 
 

@@ -2,7 +2,7 @@
 
 BlazeFace's box is a square around eyes, nose and mouth, not the tight box around the 68
 points (which reaches the chin and jaw). :class:`BoxMapping` is a linear regression, fitted by
-``python -m facefilter.detect.calibrate`` on the 300-W training faces pasted into 640x480
+``python -m facefilter.tools.calibrate`` on the 300-W training faces pasted into 640x480
 frames, from the detection (box + 6 keypoints) to that tight box. The fitted numbers live in
 ``box_mapping.json`` beside this file, with the figures measured when they were fitted.
 

@@ -142,7 +142,8 @@ def pipeline_factory(filters: dict[str, Any], device: str | None, precision: str
     """Builds the real pipeline (model + BlazeFace + filters) when called, on the worker thread."""
 
     def build() -> Any:
-        from facefilter.pipeline import FaceTracker, Pipeline, TrackerConfig
+        from facefilter.pipeline import Pipeline
+        from facefilter.tracker import FaceTracker, TrackerConfig
 
         return Pipeline(FaceTracker(device=device, config=TrackerConfig(precision=precision)), filters)
 

@@ -1,22 +1,21 @@
 """The main window: live view, filter toolbar, controls, menus, status bar, remembered settings.
 
 It owns no capture and no inference: it sends choices to the :class:`PipelineWorker` and
-paints the frames it gets back. Snapshots are written here (one PNG, on demand); recording
-and the virtual camera run on the worker thread.
+paints the frames it gets back. Choosing the source (cameras, files) is
+:class:`~facefilter.gui.source_picker.SourcePicker`; snapshots, recording, the virtual camera
+and screenshots are :class:`~facefilter.gui.capture_controls.CaptureControls`: both are mixed
+into :class:`MainWindow`, one idea per file.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-from PyQt6.QtCore import QPoint, QSettings, QStandardPaths, Qt, QTimer, QUrl
-from PyQt6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PyQt6.QtCore import QSettings, Qt, QTimer
+from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
 from PyQt6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -27,17 +26,15 @@ from PyQt6.QtWidgets import (
     QToolButton,
 )
 
-from facefilter.gui.cameras import CameraInfo, list_camera_infos, multimedia_error
+from facefilter.gui.capture_controls import CaptureControls
 from facefilter.gui.filterbar import FilterBar, FilterInfo
 from facefilter.gui.icons import icon
-from facefilter.gui.outputs import save_snapshot, timestamped_path, vcam_unavailable_reason
 from facefilter.gui.settings import AppSettings
+from facefilter.gui.source_picker import SourcePicker
 from facefilter.gui.view import VideoView
 from facefilter.gui.worker import PipelineWorker, RenderedFrame, SourceSpec
 
 log = logging.getLogger(__name__)
-
-VIDEO_FILTER = "Videos and images (*.mp4 *.avi *.mov *.mkv *.webm *.m4v *.mpg *.mpeg *.wmv);;All files (*)"
 
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Left / Right", "previous / next filter"),
@@ -54,13 +51,9 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def standard_dir(location: QStandardPaths.StandardLocation, fallback: str) -> Path:
-    """``<user's location>/facefilter`` (e.g. ~/Pictures/facefilter), ``~/<fallback>/facefilter`` if Qt has none."""
-    base = QStandardPaths.writableLocation(location)
-    return (Path(base) if base else Path.home() / fallback) / "facefilter"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(SourcePicker, CaptureControls, QMainWindow):
     """The app window around a :class:`PipelineWorker` (not started here: call :meth:`start`).
 
     ``filters``: the filters shown in the toolbar (built-in then user ones; ``name``, ``title``,
@@ -101,7 +94,7 @@ class MainWindow(QMainWindow):
         self._source_is_camera = True
         self._latency_ms = 0.0
         self._last_status_update = 0.0
-        self._cameras: list[CameraInfo] = []
+        self._cameras = []
 
         self.view = VideoView(self)
         self.view.openFileRequested.connect(self.open_file_dialog)
@@ -290,88 +283,6 @@ class MainWindow(QMainWindow):
         self.settings.geometry = self.saveGeometry()
         self.settings.save(self.store)
 
-    # -- sources -------------------------------------------------------------------------------
-
-    def open_source(self, spec: SourceSpec) -> None:
-        """Switch to ``spec`` (camera index, video file, folder of images) on the worker thread."""
-        self._requested = spec
-        self.worker.set_source(spec)
-
-    def retry_source(self) -> None:
-        self.view.show_message("Opening…", f"Opening {self._describe(self._requested)}…", open_button=False)
-        self.open_source(self._requested if self._requested is not None else self.settings.camera)
-
-    def open_file_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a video file", self.settings.last_dir, VIDEO_FILTER)
-        if path:
-            self.settings.last_dir = str(Path(path).parent)
-            self.open_source(path)
-
-    def refresh_cameras(self) -> None:
-        """Re-list the cameras (by name) in the picker."""
-        self._cameras = list_camera_infos()
-        self._fill_camera_combo()
-
-    def _fill_camera_combo(self) -> None:
-        combo = self.camera_combo
-        combo.blockSignals(True)
-        combo.clear()
-        for cam in self._cameras:
-            combo.addItem(icon("camera"), cam.name, cam.index)
-        if isinstance(self._requested, int | str) and not self._is_camera_spec(self._requested):
-            combo.addItem(icon("open"), f"File: {Path(str(self._requested)).name}", None)
-            combo.setCurrentIndex(combo.count() - 1)
-        elif not self._cameras:
-            combo.addItem("No camera found", None)
-        else:
-            current = self._camera_index(self._requested)
-            pos = combo.findData(current)
-            combo.setCurrentIndex(max(pos, 0))
-        combo.addItem(icon("open"), "Video file…", "file")
-        mm = multimedia_error()
-        combo.setToolTip("Pick a camera" if mm is None else f"Pick a camera (names without QtMultimedia: {mm})")
-        combo.blockSignals(False)
-
-    def _fill_camera_menu(self) -> None:
-        menu = self.camera_menu
-        menu.clear()
-        self._cameras = list_camera_infos()
-        if not self._cameras:
-            none = menu.addAction("No camera found")
-            none.setEnabled(False)
-        current = self._camera_index(self._requested)
-        for cam in self._cameras:
-            act = menu.addAction(f"{cam.name}  (index {cam.index})")
-            act.setCheckable(True)
-            act.setChecked(cam.index == current)
-            act.triggered.connect(lambda _=False, i=cam.index: self.open_source(i))
-        menu.addSeparator()
-        menu.addAction(self.open_action)
-        refresh = menu.addAction("Refresh list")
-        refresh.triggered.connect(self.refresh_cameras)
-
-    def _camera_chosen(self, pos: int) -> None:
-        data = self.camera_combo.itemData(pos)
-        if data == "file":
-            self._fill_camera_combo()  # put the selection back; the dialog decides
-            self.open_file_dialog()
-        elif isinstance(data, int):
-            self.open_source(data)
-
-    @staticmethod
-    def _is_camera_spec(spec: object) -> bool:
-        return isinstance(spec, int) or (isinstance(spec, str) and spec.strip().isdigit())
-
-    def _camera_index(self, spec: object) -> int | None:
-        return int(spec) if self._is_camera_spec(spec) else None  # type: ignore[call-overload]
-
-    def _describe(self, spec: object) -> str:
-        if self._is_camera_spec(spec):
-            idx = self._camera_index(spec)
-            names = [c.name for c in self._cameras if c.index == idx]
-            return f"camera {idx}" + (f" ({names[0]})" if names else "")
-        return str(spec)
-
     # -- worker signals ------------------------------------------------------------------------
 
     def _on_ready(self) -> None:
@@ -379,35 +290,6 @@ class MainWindow(QMainWindow):
 
     def _on_load_failed(self, message: str) -> None:
         self.view.show_message("The face model could not be loaded", message, open_button=False)
-
-    def _on_source_opened(self, name: str, is_camera: bool) -> None:
-        self._source_is_camera = is_camera
-        self.source_label.setText(name)
-        self.setWindowTitle(f"facefilter — {name}")
-        self.view.set_banner("")
-        if is_camera and (idx := self._camera_index(self._requested)) is not None:
-            self.settings.camera = idx
-        s = self.worker.settings
-        self.mirror_action.blockSignals(True)
-        self.mirror_action.setChecked(s.mirror_camera if is_camera else s.mirror_file)
-        self.mirror_action.blockSignals(False)
-        self._fill_camera_combo()
-
-    def _on_source_failed(self, message: str) -> None:
-        self.last_frame = None
-        self.source_label.setText("no source")
-        self.view.set_banner("")
-        if self._is_camera_spec(self._requested):
-            title = "No camera" if "could not be opened" in message or "No cameras" in message else "Camera stopped"
-            text = (f"{message}\n\nConnect a camera and try again, or open a video file to see the filters "
-                    "at work.")
-        else:
-            title, text = "Cannot open this source", message
-        self.view.show_message(title, text, open_button=True, retry_button=True)
-        self._fill_camera_combo()
-
-    def _on_source_ended(self, name: str) -> None:
-        self.view.show_message("End of video", f"{name} has ended.", open_button=True, retry_button=False)
 
     def _on_frame(self, rendered: RenderedFrame) -> None:
         self.worker.frame_consumed()
@@ -491,96 +373,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Imported filter {loaded[name].title!r} into {dest}", 8000)
         return name
 
-    # -- outputs -------------------------------------------------------------------------------
-
-    def snapshot_dir(self) -> Path:
-        return self.output_dir or standard_dir(QStandardPaths.StandardLocation.PicturesLocation, "Pictures")
-
-    def video_dir(self) -> Path:
-        return self.output_dir or standard_dir(QStandardPaths.StandardLocation.MoviesLocation, "Videos")
-
-    def open_snapshot_folder(self) -> None:
-        folder = self.snapshot_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-
-    def snapshot(self) -> Path | None:
-        """Save the frame on screen (filtered, as shown) as a PNG; returns its path."""
-        if self.last_frame is None:
-            self.statusBar().showMessage("Nothing to save yet: no frame on screen", 4000)
-            return None
-        try:
-            path = save_snapshot(self.last_frame.frame, self.snapshot_dir())
-        except (OSError, ValueError) as exc:
-            self.explain("Snapshot not saved", str(exc), QMessageBox.Icon.Warning)
-            return None
-        self.last_snapshot = path
-        self.view.flash()
-        self.statusBar().showMessage(f"Saved snapshot {path}", 8000)
-        return path
-
-    @property
-    def recording(self) -> bool:
-        return self.record_action.isChecked()
-
-    def set_recording(self, on: bool) -> None:
-        if self.record_action.isChecked() != on:
-            self.record_action.setChecked(on)
-            return
-        if on:
-            path = timestamped_path(self.video_dir(), "facefilter", ".mp4")
-            self.worker.start_recording(path)
-            self._rec_timer.start()
-            self.statusBar().showMessage(f"Recording to {path}", 4000)
-        else:
-            self.worker.stop_recording()
-            self._rec_timer.stop()
-        self.view.set_recording(on)
-        self.rec_label.setVisible(on)
-        self._update_rec_label()
-
-    def _update_rec_label(self) -> None:
-        s = int(self.view.recording_seconds())
-        self.rec_label.setText(f"● REC {s // 60:02d}:{s % 60:02d}")
-
-    def _on_recording_finished(self, path: str, seconds: float) -> None:
-        if path:
-            self.last_recording = Path(path)
-            self.statusBar().showMessage(f"Saved recording {path} ({seconds:.1f} s)", 10000)
-        else:
-            self.statusBar().showMessage("Nothing was recorded (no frames)", 6000)
-
-    def _on_recording_failed(self, message: str) -> None:
-        self.record_action.setChecked(False)
-        self.explain("Recording failed", message, QMessageBox.Icon.Warning)
-
-    def set_virtual_camera(self, on: bool) -> None:
-        if on and (reason := vcam_unavailable_reason()) is not None:
-            self.vcam_action.blockSignals(True)
-            self.vcam_action.setChecked(False)
-            self.vcam_action.blockSignals(False)
-            self.explain("Virtual camera unavailable", reason)
-            return
-        self.worker.set_virtual_camera(on)
-        if on:
-            self.statusBar().showMessage("Starting the virtual camera…", 4000)
-        else:
-            self.view.set_virtual_camera(False)
-            self.statusBar().showMessage("Virtual camera off", 4000)
-
-    def _on_vcam_started(self, device: str) -> None:
-        self.view.set_virtual_camera(True)
-        self.statusBar().showMessage(f"Virtual camera on: {device}. Pick it as the camera in your video-call app.",
-                                     12000)
-
-    def _on_vcam_failed(self, message: str) -> None:
-        self.vcam_action.blockSignals(True)
-        self.vcam_action.setChecked(False)
-        self.vcam_action.blockSignals(False)
-        self.view.set_virtual_camera(False)
-        self.explain("Virtual camera unavailable", message)
-
-    # -- messages, help, screenshots -----------------------------------------------------------
+    # -- messages and help ---------------------------------------------------------------------
 
     def explain(self, title: str, text: str, kind: QMessageBox.Icon = QMessageBox.Icon.Information) -> QMessageBox:
         """A non-blocking message box (kept in :attr:`last_message` for tests)."""
@@ -593,33 +386,4 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
         self.explain("Keyboard shortcuts", f"<table>{rows}</table>")
-
-    def save_screenshot(self, path: Path) -> dict[str, Any]:
-        """Grab the whole window into ``path`` (PNG) and write ``path.json`` describing it.
-
-        The JSON holds ``image_rect`` (where the frame is drawn, window pixels: x, y, w, h),
-        ``frame_size`` (w, h), ``faces`` (each face's 68 points in frame pixels), ``filter``,
-        ``overlay``, ``frame_index``, ``frames_shown`` and ``fps``: enough for a test to check
-        the pixels where a filter should be.
-        """
-        pixmap = self.grab()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not pixmap.save(str(path), "PNG"):
-            raise OSError(f"{path}: cannot save the screenshot")
-        rect = self.view.image_rect()
-        origin = self.view.mapTo(self, QPoint(0, 0))
-        rf = self.last_frame
-        info: dict[str, Any] = {
-            "image_rect": [rect.x() + origin.x(), rect.y() + origin.y(), rect.width(), rect.height()],
-            "device_pixel_ratio": pixmap.devicePixelRatio(),
-            "frame_size": [int(rf.frame.shape[1]), int(rf.frame.shape[0])] if rf else None,
-            "faces": [np.asarray(f.landmarks).round(2).tolist() for f in rf.faces] if rf else [],
-            "filter": self.active_filter,
-            "overlay": self.overlay_action.isChecked(),
-            "frame_index": rf.index if rf else None,
-            "frames_shown": self.frames_shown,
-            "fps": rf.stats.fps if rf else 0.0,
-        }
-        path.with_suffix(path.suffix + ".json").write_text(json.dumps(info))
-        return info
 

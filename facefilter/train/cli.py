@@ -16,8 +16,8 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from facefilter.data import DatasetError
 from facefilter.landmarks.model import ARCHS
-from facefilter.train.dataset import DatasetError
 from facefilter.train.loop import CONFIG_NAME, SELECT_CHOICES, TrainConfig, run
 
 # The reference recipe (224 px, MSE, Adam 1e-4, constant LR, no mirror) for comparisons.

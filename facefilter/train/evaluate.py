@@ -21,9 +21,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from facefilter.data import DatasetError, FaceRecord, load_many, split_indices, tight_box
 from facefilter.landmarks import LandmarkModel, WeightsError
 from facefilter.landmarks.metrics import auc, ced_curve, failure_rate, nme
-from facefilter.train.dataset import DatasetError, FaceRecord, load_many, split_indices, tight_box
 
 log = logging.getLogger(__name__)
 

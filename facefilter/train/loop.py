@@ -23,12 +23,13 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader, DistributedSampler, Subset
 from tqdm import tqdm
 
+from facefilter.data import load_many, split_indices
 from facefilter.landmarks.crop import from_target
 from facefilter.landmarks.metrics import nme
 from facefilter.landmarks.model import ARCH_FC, ARCHS, LandmarkNet
 from facefilter.landmarks.weights import ModelConfig, load_network, save_weights
 from facefilter.train.augment import Augment
-from facefilter.train.dataset import CachedFace, LandmarkDataset, cache_face, load_many, split_indices
+from facefilter.train.dataset import CachedFace, LandmarkDataset, cache_face
 from facefilter.train.losses import make_loss
 from facefilter.train.plots import plot_loss_curve, plot_samples
 from facefilter.types import FLIP_PERMUTATION

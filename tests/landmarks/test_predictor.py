@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
+from facefilter.data import discover, split_indices
 from facefilter.landmarks import LandmarkModel
 from facefilter.landmarks.metrics import nme
-from facefilter.train.dataset import discover, split_indices
 
 
 @pytest.fixture(scope="module")

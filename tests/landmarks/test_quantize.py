@@ -9,17 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facefilter.landmarks import LandmarkModel, quantize
+from facefilter.landmarks import LandmarkModel, onnx
 from facefilter.landmarks.metrics import nme
-from facefilter.landmarks.onnx import OnnxNet, use_onnx
-from facefilter.landmarks.quantize import DIGEST_KEY, build_int8, int8_path_for, load_int8, weights_digest
+from facefilter.landmarks.onnx import DIGEST_KEY, OnnxNet, int8_path_for, load_int8, use_onnx, weights_digest
 from facefilter.landmarks.weights import shipped_weights_path
+from facefilter.tools.quantize import build_int8
 
 
 def test_shipped_int8_graph_was_made_from_the_shipped_weights() -> None:
     weights = shipped_weights_path()
     net = load_int8(weights)
-    assert net is not None, f"{int8_path_for(weights)} is missing or stale: run python -m facefilter.landmarks.quantize"
+    assert net is not None, f"{int8_path_for(weights)} is missing or stale: run python -m facefilter.tools.quantize"
     assert net.session.get_modelmeta().custom_metadata_map[DIGEST_KEY] == weights_digest(weights)
     size = LandmarkModel.load(weights, device="cpu").config.input_size
     x = np.zeros((2, 1, size, size), np.float32)
@@ -54,7 +54,7 @@ def test_int8_without_a_graph_or_with_a_corrupt_one_falls_back(tmp_path: Path, c
 
 
 def test_bad_precision_is_refused() -> None:
-    from facefilter.pipeline import TrackerConfig
+    from facefilter.tracker import TrackerConfig
 
     with pytest.raises(ValueError, match="precision"):
         TrackerConfig(precision="int4")
@@ -65,7 +65,7 @@ def test_bad_precision_is_refused() -> None:
 def _val_faces(ibug_dir: Path, n: int) -> tuple[list[np.ndarray], np.ndarray]:
     import cv2
 
-    from facefilter.train.dataset import discover, split_indices
+    from facefilter.data import discover, split_indices
 
     records = discover(ibug_dir).records
     _, val = split_indices(len(records), 0.1, 0)
@@ -91,19 +91,19 @@ def _cpuinfo(tmp_path: Path, flags: str) -> Path:
 
 
 def test_int8_exact_only_with_vnni_on_x86(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(quantize.platform, "machine", lambda: "x86_64")
-    assert quantize.int8_exact_here(_cpuinfo(tmp_path, "avx512f avx512_vnni"))
-    assert quantize.int8_exact_here(_cpuinfo(tmp_path, "avx_vnni"))
-    assert not quantize.int8_exact_here(_cpuinfo(tmp_path, "avx512f fma"))
-    assert not quantize.int8_exact_here(tmp_path / "missing")  # cannot tell: fp32
-    monkeypatch.setattr(quantize.platform, "machine", lambda: "arm64")
-    assert quantize.int8_exact_here(tmp_path / "missing")
+    monkeypatch.setattr(onnx.platform, "machine", lambda: "x86_64")
+    assert onnx.int8_exact_here(_cpuinfo(tmp_path, "avx512f avx512_vnni"))
+    assert onnx.int8_exact_here(_cpuinfo(tmp_path, "avx_vnni"))
+    assert not onnx.int8_exact_here(_cpuinfo(tmp_path, "avx512f fma"))
+    assert not onnx.int8_exact_here(tmp_path / "missing")  # cannot tell: fp32
+    monkeypatch.setattr(onnx.platform, "machine", lambda: "arm64")
+    assert onnx.int8_exact_here(tmp_path / "missing")
 
 
 def test_int8_falls_back_to_fp32_on_a_cpu_without_vnni(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(quantize, "int8_exact_here", lambda: False)
+    monkeypatch.setattr(onnx, "int8_exact_here", lambda: False)
     model = LandmarkModel.load_single(device="cpu")
     with caplog.at_level(logging.WARNING):
         assert use_onnx(model, precision="int8")
@@ -119,7 +119,7 @@ def test_shipped_int8_landmarks_stay_close_to_fp32(ibug_dir: Path) -> None:
     fp32 = LandmarkModel.load_single(device="cpu", flip_test=False)
     assert use_onnx(fp32, precision="fp32")
     int8 = LandmarkModel.load_single(device="cpu", flip_test=False)
-    if quantize.int8_exact_here():
+    if onnx.int8_exact_here():
         assert use_onnx(int8, precision="int8")
     else:
         net = load_int8(shipped_weights_path(), emulate=True)
@@ -161,7 +161,7 @@ def test_emulated_int8_is_exact_where_the_fused_kernels_saturate(ibug_dir: Path)
     drift_emulated, drift_fused = _drift(a, b, truth), _drift(a, c, truth)
     assert np.median(drift_emulated) < 0.35, drift_emulated
     assert not np.allclose(b, a, atol=1e-3)  # it is the int8 graph, not fp32
-    if quantize.int8_exact_here():
+    if onnx.int8_exact_here():
         # Fused VNNI kernels compute the same integers (rounding aside): run 3's graph measured 0.19% median
         # drift and NME 3.687% fused on a VNNI CPU, 0.19% and 3.686% emulated on an AVX2 one.
         assert abs(np.median(drift_fused) - np.median(drift_emulated)) < 0.1, (drift_fused, drift_emulated)

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from facefilter.data import FaceRecord, discover
 from facefilter.landmarks import LandmarkModel
 from facefilter.landmarks.metrics import nme
-from facefilter.train import cli, loop, relabel
-from facefilter.train.dataset import FaceRecord, discover
+from facefilter.tools import relabel
+from facefilter.train import cli, loop
 from facefilter.train.loop import epoch_indices
 
 

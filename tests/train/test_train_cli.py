@@ -196,7 +196,7 @@ def test_eval_bad_weights_is_one_clear_error(tmp_path: Path, ibug_dir: Path) -> 
 
 def test_eval_scores_a_few_faces(trained: Path, ibug_dir: Path, tmp_path: Path) -> None:
     model = LandmarkModel.load(trained / "best.safetensors", device="cpu")
-    from facefilter.train.dataset import discover
+    from facefilter.data import discover
 
     records = discover(ibug_dir).records[:4]
     result, errors = evaluate.evaluate(model, records)
@@ -220,7 +220,7 @@ def test_eval_crop_options() -> None:
 
 
 def test_eval_resize_and_noise(trained: Path, ibug_dir: Path) -> None:
-    from facefilter.train.dataset import discover
+    from facefilter.data import discover
 
     parse = evaluate.build_parser().parse_args
     args = parse(["--data", "d", "--resize", "4", "--noise", "12.5"])

@@ -51,7 +51,7 @@ def _pose(points: np.ndarray) -> tuple[float, float, float]:
 
 def pick_faces(data_dir: Path) -> list[GalleryFace]:
     """Six varied faces from ``data_dir`` (deterministic). Raises ``FileNotFoundError`` without data."""
-    from facefilter.train.dataset import discover  # the 300-W parser (pulls in torch; only here)
+    from facefilter.data import discover
 
     ibug = data_dir / "ibug300w-train"
     if not (ibug / "labels.xml").is_file():

@@ -1,6 +1,6 @@
 """Re-label faces with a landmark model: pseudo-labels for machine-annotated extra data.
 
-``python -m facefilter.train.relabel --data ../shared/data/youtube-faces-68 --out runs/yt-pseudo``
+``python -m facefilter.tools.relabel --data ../shared/data/youtube-faces-68 --out runs/yt-pseudo``
 predicts the 68 points of every face at ``--data`` with the shipped ensemble (or ``--weights``)
 and writes ``OUT/labels.xml`` in the same dlib/300-W layout, pointing at the original images
 (absolute paths; nothing is copied). Each face is predicted from its own ``<box>``, then again
@@ -21,9 +21,9 @@ from xml.sax.saxutils import escape, quoteattr
 import cv2
 import numpy as np
 
+from facefilter.data import DatasetError, FaceRecord, load_many, tight_box
 from facefilter.landmarks import LandmarkModel, WeightsError
 from facefilter.landmarks.metrics import nme
-from facefilter.train.dataset import DatasetError, FaceRecord, load_many, tight_box
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def write_labels_xml(records: list[FaceRecord], path: Path, comment: str = "") -
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m facefilter.train.relabel", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m facefilter.tools.relabel", description=__doc__.split("\n\n")[0])
     p.add_argument("--data", action="append", required=True, metavar="PATH",
                    help="annotations to re-label (repeatable)")
     p.add_argument("--out", required=True, help="folder for labels.xml")

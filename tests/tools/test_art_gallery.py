@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from facefilter.bench import filters as bench
-from facefilter.filters import artwork, builtin_filters, gallery
+from facefilter.filters import builtin_filters
 from facefilter.filters.geometry import template_face
+from facefilter.tools import gallery
+from facefilter.tools.art import build as artwork
 from tests.conftest import draw_face
 
 

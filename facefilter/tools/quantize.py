@@ -5,80 +5,34 @@ int8 (weights per channel, activations per tensor, QDQ format) with activation r
 calibrated on crops of *training* faces (the validation split is never seen). On this CPU (with
 VNNI) the graph runs 2x faster than the fp32 one, validation NME within 0.01 point (figures in
 ``models/README.md``). The file records the SHA-256 of the weights it was made from, so a stale
-int8 file is never used with other weights: :func:`load_int8` then returns ``None`` and the
-caller stays on fp32.
+int8 file is never used with other weights: :func:`facefilter.landmarks.onnx.load_int8` then
+returns ``None`` and the caller stays on fp32.
 
-    python -m facefilter.landmarks.quantize --data ../shared/data/ibug300w-train
+    python -m facefilter.tools.quantize --data ../shared/data/ibug300w-train
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
-import platform
 import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
+from facefilter.data import DatasetError, load_many, split_indices
 from facefilter.landmarks.crop import crop_matrix, warp_crop
-from facefilter.landmarks.weights import ModelConfig, WeightsError, load_network
-from facefilter.types import N_LANDMARKS
-
-if TYPE_CHECKING:
-    from facefilter.landmarks.onnx import OnnxNet
+from facefilter.landmarks.onnx import DIGEST_KEY, export_onnx, int8_path_for, weights_digest
+from facefilter.landmarks.weights import ModelConfig, WeightsError, load_network, shipped_weights_path
 
 log = logging.getLogger(__name__)
 
-INT8_NAME = "landmarks.int8.onnx"
-DIGEST_KEY = "facefilter_weights_sha256"
-
-
-def int8_exact_here(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
-    """Whether this CPU runs the int8 graph at its calibrated accuracy.
-
-    On x86 without VNNI (AVX512-VNNI, AVX-VNNI or AMX), ONNX Runtime's uint8 x int8 kernels sum
-    pairs of products in int16 (AVX2 ``vpmaddubsw``), which saturates. Measured on an AVX2-only
-    EPYC: the shipped graph moved points by 0.62% of the eye distance (median; worst face 3.7%)
-    and cost 0.26 NME points on 24 validation faces, against 0.19% (worst 0.29%) and 0.02 points
-    with VNNI; and there the int8 graph was no faster than fp32 (24.8 against 25.8 ms per face).
-    Other architectures (ARM dot products) accumulate in int32. Where the flags cannot
-    be read, the answer is no: the exact network is the safe side.
-    """
-    if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686", "x86"):
-        return True
-    try:
-        text = Path(cpuinfo).read_text()
-    except OSError:
-        return False
-    flags = {f for line in text.splitlines() if line.startswith("flags") for f in line.split(":", 1)[-1].split()}
-    return bool(flags & {"avx512_vnni", "avx_vnni", "amx_int8"})
-
-
-def int8_path_for(weights: str | Path) -> Path:
-    """Where the int8 graph of ``weights`` lives: ``landmarks.int8.onnx`` in the same folder."""
-    return Path(weights).with_name(INT8_NAME)
-
-
-def weights_digest(path: str | Path) -> str:
-    """SHA-256 (hex) of a weights file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def calibration_inputs(config: ModelConfig, data: list[str], faces: int, seed: int = 0) -> list[np.ndarray]:
     """``(1, 1, S, S)`` float32 network inputs: tight-box crops of training-split faces and their mirrors."""
-    from facefilter.train.dataset import DatasetError, load_many, split_indices
-
     records = load_many(data, split="train").records
     train, _ = split_indices(len(records), 0.1, seed)
     rng = np.random.default_rng(seed)
@@ -146,8 +100,6 @@ def build_int8(
     )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    from facefilter.landmarks.onnx import export_onnx
-
     weights, out = Path(weights), Path(out)
     net, cfg = load_network(weights)
     inputs = calibration_inputs(cfg, data, faces)
@@ -182,38 +134,8 @@ def build_int8(
     return out
 
 
-def load_int8(
-    weights: str | Path, path: str | Path | None = None, threads: int | None = 1, emulate: bool = False,
-) -> OnnxNet | None:
-    """An :class:`~facefilter.landmarks.onnx.OnnxNet` running the int8 graph made from ``weights``.
-
-    ``path``: the int8 file (``None``: ``landmarks.int8.onnx`` beside ``weights``). ``emulate``:
-    run it unfused (``OnnxNet(optimize=False)``), the exact int8 results on any CPU, for checks.
-    Returns ``None`` (with a log line) when the file is missing, unreadable, or was made from
-    other weights.
-    """
-    from facefilter.landmarks.onnx import OnnxNet
-
-    path = int8_path_for(weights) if path is None else Path(path)
-    if not path.is_file():
-        log.info("%s: no int8 landmark graph; using fp32", path)
-        return None
-    try:
-        data = path.read_bytes()
-        net = OnnxNet(data, N_LANDMARKS, threads, optimize=not emulate)
-        meta = net.session.get_modelmeta().custom_metadata_map
-    except Exception as exc:  # OSError or one of onnxruntime's own error types
-        log.warning("%s: unreadable int8 landmark graph (%s); using fp32", path, exc)
-        return None
-    if meta.get(DIGEST_KEY) != weights_digest(weights):
-        log.warning("%s was made from other weights than %s; using fp32 (rebuild it with "
-                    "`python -m facefilter.landmarks.quantize`)", path, weights)
-        return None
-    return net
-
-
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m facefilter.landmarks.quantize", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m facefilter.tools.quantize", description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", action="append", required=True, metavar="PATH",
                     help="training annotations (as for facefilter-train); only the training split is used")
     ap.add_argument("--weights", default=None, help="fp32/fp16 weights (default: the shipped ones)")
@@ -221,9 +143,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--faces", type=int, default=256, help="calibration faces (each also mirrored)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    from facefilter.landmarks.weights import shipped_weights_path
-    from facefilter.train.dataset import DatasetError
-
     weights = Path(args.weights) if args.weights else shipped_weights_path()
     out = Path(args.out) if args.out else int8_path_for(weights)
     try:

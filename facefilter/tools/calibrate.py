@@ -1,6 +1,6 @@
 """Measure BlazeFace on 300-W faces and fit the detector-box -> landmark-box mapping.
 
-    python -m facefilter.detect.calibrate [--data DIR] [--weights PATH] [--write]
+    python -m facefilter.tools.calibrate [--data DIR] [--weights PATH] [--write]
 
 A tool, not part of the app (it needs the landmark model and the data; nothing imports it).
 Each 300-W training face is pasted into a 640x480 frame (``facefilter.bench.scene``) with its
@@ -29,10 +29,10 @@ import cv2
 import numpy as np
 
 from facefilter.bench.scene import background, composite, make_sprite, place
+from facefilter.data import FaceRecord, discover, split_indices
 from facefilter.detect.base import Detection
 from facefilter.detect.blazeface import BlazeFaceDetector, merge_models
 from facefilter.detect.mapping import BoxMapping, mapping_features, mapping_path, mapping_target
-from facefilter.train.dataset import FaceRecord, discover, split_indices
 from facefilter.types import Box
 
 MODELS = ("short", "full")
@@ -144,7 +144,7 @@ def evaluate_nme(
     from facefilter.landmarks import LandmarkModel
     from facefilter.landmarks.metrics import nme
     from facefilter.landmarks.onnx import use_onnx
-    from facefilter.pipeline import eye_roll, upright_box
+    from facefilter.tracker import eye_roll, upright_box
 
     model = LandmarkModel.load_single(weights, device="cpu", flip_test=False)  # the app's network
     use_onnx(model)  # same numbers as PyTorch (within 1e-4 px), faster
@@ -171,7 +171,7 @@ def evaluate_nme(
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m facefilter.detect.calibrate", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m facefilter.tools.calibrate", description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="300-W folder (labels.xml)")
     ap.add_argument("--sides", default="48,80,128,200,300", help="tight-box sides (px) to paste faces at")
     ap.add_argument("--nme-sides", default="80,128,200", help="sides used for the NME comparison")
@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         data = {
             "about": "BlazeFace detection -> 300-W tight landmark box; written by python -m "
-                     "facefilter.detect.calibrate (see facefilter/detect/mapping.py for the formula)",
+                     "facefilter.tools.calibrate (see facefilter/detect/mapping.py for the formula)",
             "fitted_on": f"{len(train_idx)} ibug300w-train faces (split_indices seed 0, val 10% held out), "
                          f"pasted into 640x480 frames at tight-box sides {sides} px",
             "models": {m: {**mappings[m].to_dict(), "val_errors": fit_figures[m]} for m in MODELS},
