@@ -17,7 +17,7 @@ import torch
 
 from facefilter.landmarks import LandmarkModel
 from facefilter.landmarks.model import ARCH_FC, LandmarkNet
-from facefilter.train.loop import autocast, bf16_native
+from facefilter.train.device import autocast, bf16_native
 
 
 def _median_ms(fn, repeats: int, warmup: int = 3) -> float:

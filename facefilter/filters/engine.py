@@ -9,7 +9,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from facefilter.filters import geometry, render
+from facefilter.filters import geometry, render, warps
 from facefilter.filters.manifest import FilterError, FilterManifest, Layer, Placement, WarpEffect, read_manifest
 from facefilter.types import N_LANDMARKS
 
@@ -115,7 +115,7 @@ class _Warp:
             centres = np.array([lm[36:42].mean(0), lm[42:48].mean(0)])
             roi = render.frame_roi(np.concatenate([centres - radius, centres + radius]), frame.shape)
             if roi is not None:
-                map_x, map_y = geometry.bulge_map(roi, centres, np.full(2, radius), 0.6 * strength)
+                map_x, map_y = warps.bulge_map(roi, centres, np.full(2, radius), 0.6 * strength)
                 render.remap_region(frame, roi, map_x, map_y)
         else:
             idx = [2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14]
@@ -128,7 +128,7 @@ class _Warp:
             sigma = radius / 2
             roi = render.frame_roi(np.concatenate([pts - 3 * sigma, pts + 3 * sigma]), frame.shape)
             if roi is not None:
-                map_x, map_y = geometry.translation_map(roi, pts, moves, sigma)
+                map_x, map_y = warps.translation_map(roi, pts, moves, sigma)
                 render.remap_region(frame, roi, map_x, map_y)
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from facefilter.data import DatasetError
 from facefilter.landmarks.model import ARCHS
-from facefilter.train.loop import CONFIG_NAME, SELECT_CHOICES, TrainConfig, run
+from facefilter.train.config import CONFIG_NAME, SELECT_CHOICES, TrainConfig
+from facefilter.train.loop import run
 
 # The reference recipe (224 px, MSE, Adam 1e-4, constant LR, no mirror) for comparisons.
 REFERENCE = {"input_size": 224, "loss": "mse", "optimizer": "adam", "lr": 1e-4, "schedule": "constant",

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from facefilter.filters import geometry as g
+from facefilter.filters import warps
 
 
 def rot(deg: float) -> np.ndarray:
@@ -131,20 +132,20 @@ def test_triangle_affines_match_opencv() -> None:
 
 def test_bulge_map_magnifies_without_folding() -> None:
     roi = (0, 0, 101, 101)
-    mx, my = g.bulge_map(roi, np.array([[50.0, 50.0]]), np.array([30.0]), 0.4)
+    mx, my = warps.bulge_map(roi, np.array([[50.0, 50.0]]), np.array([30.0]), 0.4)
     # Identity outside the disc, centre fixed, magnification 1 / (1 - 0.4) at the centre.
     assert mx[50, 95] == 95 and my[5, 50] == 5
     assert mx[50, 50] == pytest.approx(50)
     assert (mx[50, 51] - 50) == pytest.approx(0.6, abs=0.01)
     row = mx[50, :]
     assert (np.diff(row) > 0).all()  # monotonic along a ray: no folds
-    same = g.bulge_map(roi, np.array([[50.0, 50.0]]), np.array([30.0]), 0.0)
+    same = warps.bulge_map(roi, np.array([[50.0, 50.0]]), np.array([30.0]), 0.0)
     np.testing.assert_array_equal(same[0], np.repeat(np.arange(101, dtype=np.float32)[None], 101, 0))
 
 
 def test_translation_map_moves_control_point() -> None:
     roi = (0, 0, 120, 120)
-    mx, my = g.translation_map(roi, np.array([[60.0, 60.0]]), np.array([[6.0, 0.0]]), 15.0)
+    mx, my = warps.translation_map(roi, np.array([[60.0, 60.0]]), np.array([[6.0, 0.0]]), 15.0)
     # The destination pixel at the control point reads from 6 px to its left (content moves right).
     assert mx[60, 60] == pytest.approx(54.0)
     assert my[60, 60] == pytest.approx(60.0)

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from facefilter.filters import geometry, render
+from facefilter.filters import geometry, render, warps
 
 
 def float_over(frame: np.ndarray, premul: np.ndarray, opacity: float = 1.0) -> np.ndarray:
@@ -189,6 +189,6 @@ def test_remap_identity_keeps_the_frame() -> None:
     frame = np.random.default_rng(7).integers(0, 256, (40, 50, 3), dtype=np.uint8)
     out = frame.copy()
     roi = (5, 6, 30, 20)
-    mx, my = geometry.bulge_map(roi, np.zeros((0, 2)), np.zeros(0), 0.5)
+    mx, my = warps.bulge_map(roi, np.zeros((0, 2)), np.zeros(0), 0.5)
     render.remap_region(out, roi, mx, my)
     np.testing.assert_array_equal(out, frame)

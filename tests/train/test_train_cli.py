@@ -19,7 +19,7 @@ from facefilter.landmarks import LandmarkModel
 from facefilter.landmarks.model import ARCH_SOFT, LandmarkNet
 from facefilter.landmarks.weights import load_network
 from facefilter.train import cli, evaluate, loop
-from facefilter.train.loop import TrainConfig
+from facefilter.train.config import TrainConfig
 
 TINY = ["--limit", "20", "--batch-size", "4", "--max-steps", "2", "--input-size", "64", "--device", "cpu", "-q"]
 
