@@ -1,4 +1,4 @@
-"""Debug overlay: the 68 landmarks and the box of every face, drawn onto a BGR frame (pure cv2)."""
+"""Debug overlay: the 68 landmarks, the box and the head pose axes of every face, drawn onto a BGR frame (pure cv2)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from facefilter.types import Face
+from facefilter.pose import MEAN_FACE_3D
+from facefilter.types import Face, HeadPose
 
 # BGR colours cycled by face id, so each tracked face keeps its colour.
 PALETTE: tuple[tuple[int, int, int], ...] = (
@@ -25,13 +26,56 @@ def face_color(face_id: int) -> tuple[int, int, int]:
     return PALETTE[(face_id - 1) % len(PALETTE)]
 
 
+# Head pose axes: BGR colours of head-space x (red), y (green) and the facing direction (blue).
+AXIS_COLORS: tuple[tuple[int, int, int], ...] = ((0, 0, 255), (0, 200, 0), (255, 80, 0))
+AXIS_MM = 50.0
+
+
+def _axis_ends(length_mm: float) -> np.ndarray:
+    """``(4, 3)`` head-space mm: the mean face's nose tip, then the ends of its x, y and -z axes."""
+    tip = MEAN_FACE_3D[30].astype(np.float64)
+    return tip + length_mm * np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, -1.0]])
+
+
+def pose_axes(pose: HeadPose, length_mm: float = AXIS_MM) -> np.ndarray:
+    """``(4, 2)`` float32 pixels: the nose tip, then the ends of the x, y and facing axes drawn from it.
+
+    The axes are head space's x (the subject's left: the image right on a frontal face) and y
+    (down), and the way the face looks, ``-z`` (toward the camera on a frontal face), each
+    ``length_mm`` long, from the mean face's nose tip (point 30), projected with ``pose``.
+    """
+    return pose.project(_axis_ends(length_mm))
+
+
+def draw_pose_axes(image: np.ndarray, pose: HeadPose, thickness: int = 2, length_mm: float = AXIS_MM) -> np.ndarray:
+    """Draw :func:`pose_axes` onto the HxWx3 uint8 BGR ``image`` **in place**: x red, y green, facing blue.
+
+    The axis reaching furthest from the camera is drawn first, so nearer ones cover it.
+    Returns ``image``.
+    """
+    ends = _axis_ends(length_mm)
+    uv = pose.project(ends)
+    if not np.isfinite(uv).all():
+        return image
+    depth = pose.to_camera(ends[1:])[:, 2]
+    shift = 4  # sub-pixel precision for cv2.line
+    a = (round(float(uv[0, 0]) * (1 << shift)), round(float(uv[0, 1]) * (1 << shift)))
+    for k in np.argsort(-depth):
+        b = (round(float(uv[k + 1, 0]) * (1 << shift)), round(float(uv[k + 1, 1]) * (1 << shift)))
+        cv2.line(image, a, b, (0, 0, 0), thickness + 2, cv2.LINE_AA, shift)  # a dark rim: visible on any colour
+        cv2.line(image, a, b, AXIS_COLORS[k], thickness, cv2.LINE_AA, shift)
+    return image
+
+
 def draw_overlay(
-    image: np.ndarray, faces: Sequence[Face], *, radius: int | None = None, show_box: bool = True, show_id: bool = True
+    image: np.ndarray, faces: Sequence[Face], *, radius: int | None = None, show_box: bool = True, show_id: bool = True,
+    show_pose: bool = True,
 ) -> np.ndarray:
-    """Draw each face's 68 points (filled circles), its box and ``#id`` onto ``image`` **in place**.
+    """Draw each face's 68 points (filled circles), its box, ``#id`` and head pose axes onto ``image`` **in place**.
 
     ``image`` is HxWx3 uint8 BGR; points are frame pixels (origin at the centre of the top-left
-    pixel). ``radius`` defaults to ~1.5% of the inter-ocular distance (at least 1 px).
+    pixel). ``radius`` defaults to ~1.5% of the inter-ocular distance (at least 1 px). Faces with
+    a ``pose`` get its axes from the nose tip (:func:`draw_pose_axes`) when ``show_pose``.
     Returns ``image`` for chaining.
     """
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
@@ -40,6 +84,8 @@ def draw_overlay(
     for face in faces:
         color = face_color(face.id)
         r = radius if radius is not None else max(1, round(0.025 * face.inter_ocular))
+        if show_pose and face.pose is not None:  # under the points, which stay visible
+            draw_pose_axes(image, face.pose, max(2, round(0.04 * face.inter_ocular)))
         for x, y in np.round(face.landmarks).astype(np.int64):
             cv2.circle(image, (int(x), int(y)), r, color, -1, cv2.LINE_AA)
         if show_box:

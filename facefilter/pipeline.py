@@ -50,6 +50,7 @@ def mirror_faces(faces: Sequence[Face], width: int) -> list[Face]:
 
     x becomes ``width - 1 - x`` and the points are relabelled (:data:`FLIP_PERMUTATION`), so
     point 36 is still the outer corner of the eye on the image left, as the model would say.
+    The head pose is mirrored too (:meth:`HeadPose.mirrored`: yaw and roll change sign).
     """
     out = []
     for f in faces:
@@ -59,7 +60,8 @@ def mirror_faces(faces: Sequence[Face], width: int) -> list[Face]:
         extra = dict(f.extra)
         if "roll" in extra:
             extra["roll"] = -extra["roll"]
-        out.append(Face(Box.from_points(pts), pts, f.id, f.score, extra))
+        pose = f.pose.mirrored(width) if f.pose is not None else None
+        out.append(Face(Box.from_points(pts), pts, f.id, f.score, extra, pose))
     return out
 
 

@@ -3,8 +3,9 @@
 :class:`FaceTracker` finds faces with a detector, then follows each one by cropping the next
 frame around its previous landmarks (turned upright by the eye-line roll), re-detecting every
 ``redetect_interval`` frames, right after a face is lost, and on every frame while no face is
-tracked. Ids are stable while a face is tracked. Frames are HxWx3 uint8 BGR; points are frame
-pixels.
+tracked. Ids are stable while a face is tracked. Each face's head pose is fitted to its
+smoothed points (warm-started from the track's last pose) and smoothed on the track
+(:class:`PoseSmoother`). Frames are HxWx3 uint8 BGR; points are frame pixels.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from facefilter.detect.base import FaceDetector, check_frame
-from facefilter.landmarks.smoothing import LandmarkSmoother, SmoothingConfig, inter_ocular
-from facefilter.types import EYE_L, EYE_R, Box, Face
+from facefilter.landmarks.smoothing import LandmarkSmoother, OneEuroFilter, SmoothingConfig, inter_ocular
+from facefilter.pose import MEAN_FACE_3D, estimate_pose
+from facefilter.types import EYE_L, EYE_R, Box, Face, HeadPose
 
 if TYPE_CHECKING:
     import torch
@@ -54,6 +56,8 @@ class TrackerConfig:
     int8 falls back to fp32 when no int8 graph made from these weights exists.
     ``threads``: ONNX Runtime threads for the network (1 leaves the other cores to capture,
     detection and the GUI; with 2 threads on a busy 2-core CPU a frame took 40x longer).
+    ``focal``: the camera's focal length in pixels for head poses (None: the frame's longer side,
+    see :func:`facefilter.pose.default_camera`).
     """
 
     max_faces: int = 4
@@ -74,6 +78,7 @@ class TrackerConfig:
     precision: str = "int8"
     threads: int = 1
     smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
+    focal: float | None = None
 
     def __post_init__(self) -> None:
         if self.backend not in ("auto", "onnx", "torch"):
@@ -83,6 +88,8 @@ class TrackerConfig:
         if self.max_faces < 1 or self.redetect_interval < 1:
             raise ValueError(f"max_faces and redetect_interval must be >= 1, got {self.max_faces}, "
                              f"{self.redetect_interval}")
+        if self.focal is not None and not (math.isfinite(self.focal) and self.focal > 0):
+            raise ValueError(f"focal must be None or a positive number of pixels, got {self.focal!r}")
 
 
 def eye_roll(points: np.ndarray) -> float:
@@ -108,6 +115,39 @@ def upright_box(points: np.ndarray, roll_deg: float) -> np.ndarray:
     return np.array([center[0] - w / 2, center[1] - h / 2, w, h])
 
 
+_EX_EX_MM = float(np.linalg.norm(MEAN_FACE_3D[36] - MEAN_FACE_3D[45]))
+
+
+class PoseSmoother:
+    """One Euro filtering of a track's head pose, with the landmarks' :class:`SmoothingConfig`.
+
+    Yaw, pitch and roll are filtered in radians (speed in rad/s: 1 rad/s moves a point one
+    radius a second, as the landmarks' speed is in inter-ocular distances a second), the
+    translation in mm with the mean face's outer-eye-corner width as its unit. Angles are
+    unwrapped against the filtered ones, so a pose never swings the long way round through 0.
+    ``enabled=False`` passes poses through.
+    """
+
+    def __init__(self, config: SmoothingConfig) -> None:
+        self.config = config
+        c = config
+        self._angles = OneEuroFilter(c.min_cutoff, c.beta, c.d_cutoff)
+        self._tvec = OneEuroFilter(c.min_cutoff, c.beta, c.d_cutoff)
+        self._last: np.ndarray | None = None
+
+    def __call__(self, pose: HeadPose, t: float) -> HeadPose:
+        """The smoothed pose for ``pose`` seen at time ``t`` (s)."""
+        if not self.config.enabled:
+            return pose
+        angles = np.radians([pose.yaw, pose.pitch, pose.roll])
+        if self._last is not None:
+            angles = self._last + (angles - self._last + math.pi) % (2 * math.pi) - math.pi
+        self._last = self._angles(angles[None], t, 1.0)[0]
+        tvec = self._tvec(pose.tvec[None], t, _EX_EX_MM)[0]
+        yaw, pitch, roll = np.degrees(self._last)
+        return HeadPose.from_angles(float(yaw), float(pitch), float(roll), tvec, pose.focal, pose.center)
+
+
 @dataclass
 class _Track:
     id: int
@@ -119,6 +159,9 @@ class _Track:
     anchor: tuple[np.ndarray, float] | None = None  # (box, roll) from a detection: crop there next
     crop: tuple[np.ndarray, float, float] | None = None  # last crop: (centre, side, roll)
     last_center: np.ndarray | None = None  # landmark-box centre seen on the previous frame
+    pose_smoother: PoseSmoother | None = None
+    raw_pose: HeadPose | None = None  # fitted to the smoothed points: the next frame's warm start
+    pose: HeadPose | None = None  # raw_pose smoothed
 
     def box(self) -> Box:
         return Box.from_points(self.raw)
@@ -194,12 +237,14 @@ class FaceTracker:
         self.config = replace(self.config, smoothing=cfg)
         for t in self._tracks:
             t.smoother = LandmarkSmoother(cfg)
+            t.pose_smoother = PoseSmoother(cfg)
 
     def process(self, frame_bgr: np.ndarray, timestamp: float | None = None) -> list[Face]:
         """Track faces in one frame; ``timestamp`` (s) drives smoothing (default: the clock now).
 
         Returns one :class:`Face` per tracked face, sorted by id; ``box`` is the tight box of
-        the (smoothed) landmarks, ``extra`` holds ``roll`` (deg) and ``iod`` (px).
+        the (smoothed) landmarks, ``pose`` the smoothed head pose fitted to them (camera:
+        ``config.focal``), ``extra`` holds ``roll`` (deg) and ``iod`` (px).
         """
         check_frame(frame_bgr)
         t = time.monotonic() if timestamp is None else float(timestamp)
@@ -240,6 +285,11 @@ class FaceTracker:
                 self._lost = True
         self._tracks = self._dedupe(kept)
         timings["smooth"] = (time.perf_counter() - ts) * 1000
+        tp = time.perf_counter()
+        for tr in self._tracks:
+            tr.raw_pose = estimate_pose(tr.smoothed, (w, h), previous=tr.raw_pose, focal=cfg.focal)
+            tr.pose = tr.pose_smoother(tr.raw_pose, t) if tr.pose_smoother is not None else tr.raw_pose
+        timings["pose"] = (time.perf_counter() - tp) * 1000
         timings["track"] = (time.perf_counter() - t0) * 1000
         self.last_timings = timings
         return [self._face(tr) for tr in sorted(self._tracks, key=lambda tr: tr.id)]
@@ -300,7 +350,7 @@ class FaceTracker:
                 continue
             self._tracks.append(
                 _Track(self._next_id, np.zeros((68, 2), np.float32), np.zeros((68, 2), np.float32), det.score,
-                       LandmarkSmoother(cfg.smoothing), anchor=(box, roll))
+                       LandmarkSmoother(cfg.smoothing), anchor=(box, roll), pose_smoother=PoseSmoother(cfg.smoothing))
             )
             self._next_id += 1
 
@@ -356,4 +406,4 @@ class FaceTracker:
     def _face(self, tr: _Track) -> Face:
         pts = tr.smoothed
         return Face(Box.from_points(pts), pts.copy(), tr.id, tr.score,
-                    {"roll": eye_roll(pts), "iod": inter_ocular(pts)})
+                    {"roll": eye_roll(pts), "iod": inter_ocular(pts)}, tr.pose)

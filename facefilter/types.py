@@ -1,4 +1,4 @@
-"""Small typed values shared by every stage: boxes, faces and the 68-point groups.
+"""Small typed values shared by every stage: boxes, faces, head poses and the 68-point groups.
 
 Conventions used throughout facefilter:
 
@@ -11,6 +11,7 @@ Conventions used throughout facefilter:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -93,13 +94,169 @@ class Box:
         return inter / union if union > 0 else 0.0
 
 
+def rotation_from_rvec(rvec: np.ndarray) -> np.ndarray:
+    """``(3, 3)`` float64 rotation matrix of an axis-angle vector (Rodrigues' formula, as ``cv2.Rodrigues``)."""
+    r = np.asarray(rvec, dtype=np.float64).reshape(3)
+    theta = float(np.linalg.norm(r))
+    if theta < 1e-12:
+        return np.eye(3)
+    k = r / theta
+    kx = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
+    return np.eye(3) + math.sin(theta) * kx + (1.0 - math.cos(theta)) * (kx @ kx)
+
+
+def rvec_from_rotation(rot: np.ndarray) -> np.ndarray:
+    """``(3,)`` float64 axis-angle vector (angle in [0, pi]) of a ``(3, 3)`` rotation matrix.
+
+    The inverse of :func:`rotation_from_rvec`, through the unit quaternion (Shepperd's method,
+    stable at every angle).
+    """
+    m = np.asarray(rot, dtype=np.float64)
+    tr = float(np.trace(m))
+    k = int(np.argmax([tr, m[0, 0], m[1, 1], m[2, 2]]))
+    if k == 0:
+        s = 2.0 * math.sqrt(1.0 + tr)
+        q = np.array([s / 4, (m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s])
+    elif k == 1:
+        s = 2.0 * math.sqrt(max(1e-300, 1.0 + m[0, 0] - m[1, 1] - m[2, 2]))
+        q = np.array([(m[2, 1] - m[1, 2]) / s, s / 4, (m[0, 1] + m[1, 0]) / s, (m[0, 2] + m[2, 0]) / s])
+    elif k == 2:
+        s = 2.0 * math.sqrt(max(1e-300, 1.0 + m[1, 1] - m[0, 0] - m[2, 2]))
+        q = np.array([(m[0, 2] - m[2, 0]) / s, (m[0, 1] + m[1, 0]) / s, s / 4, (m[1, 2] + m[2, 1]) / s])
+    else:
+        s = 2.0 * math.sqrt(max(1e-300, 1.0 + m[2, 2] - m[0, 0] - m[1, 1]))
+        q = np.array([(m[1, 0] - m[0, 1]) / s, (m[0, 2] + m[2, 0]) / s, (m[1, 2] + m[2, 1]) / s, s / 4])
+    if q[0] < 0:
+        q = -q
+    v = q[1:]
+    n = float(np.linalg.norm(v))
+    if n < 1e-15:
+        return np.zeros(3)
+    return v / n * (2.0 * math.atan2(n, float(q[0])))
+
+
+def rotation_from_angles(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """``(3, 3)`` float64 head-to-camera rotation of yaw, pitch, roll in degrees (see :class:`HeadPose`).
+
+    ``R = Rz(roll) @ Ry(-yaw) @ Rx(pitch)`` with right-handed camera axes x right, y down, z forward.
+    """
+    y, p, r = (math.radians(a) for a in (yaw, pitch, roll))
+    rz = np.array([[math.cos(r), -math.sin(r), 0.0], [math.sin(r), math.cos(r), 0.0], [0.0, 0.0, 1.0]])
+    ry = np.array([[math.cos(y), 0.0, -math.sin(y)], [0.0, 1.0, 0.0], [math.sin(y), 0.0, math.cos(y)]])
+    rx = np.array([[1.0, 0.0, 0.0], [0.0, math.cos(p), -math.sin(p)], [0.0, math.sin(p), math.cos(p)]])
+    return rz @ ry @ rx
+
+
+def angles_from_rotation(rot: np.ndarray) -> tuple[float, float, float]:
+    """``(yaw, pitch, roll)`` in degrees of a head-to-camera rotation (inverse of :func:`rotation_from_angles`)."""
+    m = np.asarray(rot, dtype=np.float64)
+    yaw = math.degrees(math.asin(max(-1.0, min(1.0, float(m[2, 0])))))
+    pitch = math.degrees(math.atan2(float(m[2, 1]), float(m[2, 2])))
+    roll = math.degrees(math.atan2(float(m[1, 0]), float(m[0, 0])))
+    return yaw, pitch, roll
+
+
+@dataclass(frozen=True, eq=False)
+class HeadPose:
+    """Where a head is: the rigid transform from head space to the camera, and the camera.
+
+    Head space is the space of ``facefilter.pose.MEAN_FACE_3D``: millimetres, x to the image
+    right, y down, z away from the camera for a frontal face (the nose tip has z < 0), origin
+    between the outer eye corners. The camera is a pinhole with axes x right, y down, z forward
+    (OpenCV's): a head-space point ``p`` (mm) is at ``R @ p + tvec`` (mm) in camera space,
+    ``R = rotation_from_rvec(rvec)``, and lands on pixel ``(focal * X / Z + cx, focal * Y / Z + cy)``
+    with ``center = (cx, cy)`` in the pixel convention of this module.
+
+    ``yaw``, ``pitch``, ``roll`` are degrees, ``R = Rz(roll) @ Ry(-yaw) @ Rx(pitch)``: ``yaw > 0``
+    when the nose points to the image right, ``pitch > 0`` when the chin goes down (the nose points
+    down), ``roll > 0`` when the face turns clockwise on screen (the eye line's angle, like
+    ``facefilter.pipeline.eye_roll``). ``rvec`` and ``tvec`` are ``(3,)`` float64; ``focal`` is in
+    pixels. Build one with :meth:`from_angles` or :func:`facefilter.pose.estimate_pose`.
+    """
+
+    yaw: float
+    pitch: float
+    roll: float
+    rvec: np.ndarray
+    tvec: np.ndarray
+    focal: float
+    center: tuple[float, float]
+
+    def __post_init__(self) -> None:
+        for name in ("rvec", "tvec"):
+            v = np.asarray(getattr(self, name), dtype=np.float64)
+            if v.size != 3:
+                raise ValueError(f"HeadPose.{name} must have 3 values, got shape {v.shape}")
+            object.__setattr__(self, name, v.reshape(3).copy())
+        if not self.focal > 0:
+            raise ValueError(f"HeadPose.focal must be > 0 pixels, got {self.focal}")
+
+    @classmethod
+    def from_angles(
+        cls, yaw: float, pitch: float, roll: float, tvec: np.ndarray, focal: float, center: tuple[float, float]
+    ) -> HeadPose:
+        """The pose with these angles (degrees), translation (mm) and camera."""
+        rvec = rvec_from_rotation(rotation_from_angles(yaw, pitch, roll))
+        return cls(float(yaw), float(pitch), float(roll), rvec, np.asarray(tvec, np.float64),
+                   float(focal), (float(center[0]), float(center[1])))
+
+    @classmethod
+    def from_rvec(cls, rvec: np.ndarray, tvec: np.ndarray, focal: float, center: tuple[float, float]) -> HeadPose:
+        """The pose with this axis-angle rotation and translation (mm); the angles follow from them."""
+        yaw, pitch, roll = angles_from_rotation(rotation_from_rvec(rvec))
+        return cls(yaw, pitch, roll, np.asarray(rvec, np.float64), np.asarray(tvec, np.float64),
+                   float(focal), (float(center[0]), float(center[1])))
+
+    @property
+    def rotation(self) -> np.ndarray:
+        """``(3, 3)`` float64 head-to-camera rotation."""
+        return rotation_from_rvec(self.rvec)
+
+    @property
+    def camera_matrix(self) -> np.ndarray:
+        """``(3, 3)`` float64 pinhole intrinsics ``[[f, 0, cx], [0, f, cy], [0, 0, 1]]`` (OpenCV's layout)."""
+        return np.array([[self.focal, 0.0, self.center[0]], [0.0, self.focal, self.center[1]], [0.0, 0.0, 1.0]])
+
+    def to_camera(self, points_3d: np.ndarray) -> np.ndarray:
+        """``(N, 3)`` head-space points (mm) -> ``(N, 3)`` float64 camera-space points (mm, z = depth)."""
+        p = np.asarray(points_3d, dtype=np.float64)
+        if p.ndim != 2 or p.shape[1] != 3:
+            raise ValueError(f"points_3d must have shape (N, 3), got {p.shape}")
+        return p @ self.rotation.T + self.tvec
+
+    def project(self, points_3d: np.ndarray) -> np.ndarray:
+        """``(N, 3)`` head-space points (mm) -> ``(N, 2)`` float32 pixels (origin: centre of the top-left pixel).
+
+        Points at or behind the camera plane (depth <= 1e-6 mm) come out as NaN.
+        """
+        cam = self.to_camera(points_3d)
+        z = cam[:, 2:3]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            uv = np.where(z > 1e-6, cam[:, :2] / z, np.nan) * self.focal + np.asarray(self.center)
+        return uv.astype(np.float32)
+
+    def mirrored(self, width: float) -> HeadPose:
+        """This pose seen in the left-right mirror of a frame ``width`` pixels wide.
+
+        Pixels map ``x -> width - 1 - x`` and points are relabelled with :data:`FLIP_PERMUTATION`,
+        so for a left-right symmetric head the rotation becomes ``M R M`` and the translation
+        ``M t`` with ``M = diag(-1, 1, 1)``: yaw and roll change sign, pitch stays. The principal
+        point is mirrored too.
+        """
+        rvec = self.rvec * np.array([1.0, -1.0, -1.0])
+        tvec = self.tvec * np.array([-1.0, 1.0, 1.0])
+        center = (float(width) - 1.0 - self.center[0], self.center[1])
+        return HeadPose(-self.yaw, self.pitch, -self.roll, rvec, tvec, self.focal, center)
+
+
 @dataclass
 class Face:
     """One tracked face in a frame.
 
     ``box`` is the 300-W style tight box around the landmarks; ``landmarks`` is ``(68, 2)``
     float32 in frame pixels; ``id`` is stable across frames while the face is tracked;
-    ``score`` is the detector's confidence in [0, 1].
+    ``score`` is the detector's confidence in [0, 1]; ``pose`` is the head pose (``None`` when
+    not estimated).
     """
 
     box: Box
@@ -107,6 +264,7 @@ class Face:
     id: int = 0
     score: float = 1.0
     extra: dict[str, float] = field(default_factory=dict)
+    pose: HeadPose | None = None
 
     def __post_init__(self) -> None:
         lm = np.asarray(self.landmarks, dtype=np.float32)

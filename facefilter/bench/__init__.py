@@ -2,7 +2,7 @@
 
 Sub-commands: ``model`` (training img/s, inference ms per face), ``pipeline`` (end-to-end
 tracking on a synthetic clip, against a MediaPipe Face Mesh reference), ``filters`` (render
-ms per face per layer).
+ms per face per layer), ``pose`` (head pose accuracy and ms per face).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ COMMANDS = {
     "model": "facefilter.bench.model",
     "pipeline": "facefilter.bench.pipeline",
     "filters": "facefilter.bench.filters",
+    "pose": "facefilter.bench.pose",
 }
 
 
