@@ -22,7 +22,16 @@ Placements: ``similarity`` (2 anchors), ``affine`` (3), ``perspective`` (4): the
 their mean); ``scale`` and ``offset`` (in units of the distance between the first two image
 points) adjust it. ``mesh``: a square texture drawn over the template of
 :func:`facefilter.filters.geometry.mesh_template`, bent with the face. ``warp``: moves pixels
-(``big_eyes``, ``slim_face``). Every error names the filter and the field.
+(``big_eyes``, ``slim_face``). ``swap``: another face on the face (see
+:mod:`facefilter.filters.swap`): ``"source": "other_face"`` (the next face in the frame) or an
+image file in the folder (with optional ``source_points``, a ``.json`` or ``.pts`` file of its
+68 landmarks), ``morph``, ``colour`` and ``lightness`` 0..1, ``keep_eyes`` and ``keep_mouth``. ``head``:
+``planes``, textured planes in the head's 3-D space turned with the head pose and hidden where the
+head is in front (see :mod:`facefilter.filters.head`). ``particles``: sprites or a ribbon from an
+``emitter`` (see :mod:`facefilter.filters.particles`). A sticker or mesh layer with an
+``animation`` table plays its ``image`` as a frame sequence, optionally started by a trigger (see
+:mod:`facefilter.filters.animation` and :mod:`facefilter.filters.triggers`). Every error names
+the filter and the field.
 """
 
 from __future__ import annotations
@@ -39,7 +48,12 @@ from typing import Any
 import numpy as np
 
 from facefilter.filters import geometry
-from facefilter.filters.conditions import Condition, Measure
+from facefilter.filters.animation import Playback, image_path, parse_playback
+from facefilter.filters.conditions import POSE_MEASURES, Condition, Measure
+from facefilter.filters.head import LAYER_KEYS as HEAD_KEYS
+from facefilter.filters.head import HeadPlane, parse_head_layer
+from facefilter.filters.particles import EmitterSpec, parse_emitter
+from facefilter.filters.swap import SWAP_KEYS, SwapSpec, parse_swap
 
 FORMAT_VERSION = 1
 MANIFEST_NAMES = ("manifest.json", "manifest.toml")
@@ -67,6 +81,9 @@ class Placement(StrEnum):
     PERSPECTIVE = "perspective"
     MESH = "mesh"
     WARP = "warp"
+    PARTICLES = "particles"
+    SWAP = "swap"
+    HEAD = "head"
 
 
 N_ANCHORS = {Placement.SIMILARITY: 2, Placement.AFFINE: 3, Placement.PERSPECTIVE: 4}
@@ -100,6 +117,11 @@ class Layer:
     effect: WarpEffect | None = None
     strength: float = 0.0
     radius: float = 0.0
+    animation: Playback | None = None
+    emitter: EmitterSpec | None = None
+    swap: SwapSpec | None = None
+    planes: tuple[HeadPlane, ...] = ()  # placement "head": textured planes in head space
+    occlude: bool = True
 
 
 @dataclass(frozen=True)
@@ -125,6 +147,10 @@ class _Fields:
         if not isinstance(table, dict):
             raise self.error("", f"expected a table/object, got {type(table).__name__}")
         self.table: dict[str, Any] = table
+
+    def child(self, key: str, table: Any) -> _Fields:
+        """The reader of the nested table ``table`` found under ``key``."""
+        return _Fields(self.filter_name, self.path(key), table)
 
     def path(self, key: str) -> str:
         return f"{self.prefix}.{key}" if self.prefix and key else (self.prefix or key)
@@ -223,19 +249,23 @@ def _anchor(fields: _Fields, key: str, v: Any) -> tuple[int, ...]:
 def _parse_condition(fields: _Fields) -> Condition:
     fields.check_keys(("measure", "above", "below", "fade"))
     measure = fields.enum("measure", Measure)
-    above = fields.number("above", 0.0, -10, 10) if fields.has("above") else None
-    below = fields.number("below", 0.0, -10, 10) if fields.has("below") else None
+    lim, fade0, fade_max = (180.0, 4.0, 90.0) if measure in POSE_MEASURES else (10.0, 0.04, 1.0)  # degrees
+    above = fields.number("above", 0.0, -lim, lim) if fields.has("above") else None
+    below = fields.number("below", 0.0, -lim, lim) if fields.has("below") else None
     if above is None and below is None:
         raise fields.error("above", "a condition needs 'above' and/or 'below'")
-    fade = fields.number("fade", 0.04, 0.0, 1.0)
+    fade = fields.number("fade", fade0, 0.0, fade_max)
     return Condition(measure, above, below, fade)
 
 
 _COMMON = ("name", "placement", "z", "opacity", "when")
 _KEYS = {
-    Placement.SIMILARITY: _COMMON + ("image", "anchors", "image_points", "scale", "offset"),
-    Placement.MESH: _COMMON + ("image",),
+    Placement.SIMILARITY: _COMMON + ("image", "anchors", "image_points", "scale", "offset", "animation"),
+    Placement.MESH: _COMMON + ("image", "animation"),
+    Placement.PARTICLES: _COMMON + ("image", "emitter"),
     Placement.WARP: _COMMON + ("effect", "strength", "radius"),
+    Placement.SWAP: _COMMON + SWAP_KEYS,
+    Placement.HEAD: _COMMON + HEAD_KEYS,
 }
 _KEYS[Placement.AFFINE] = _KEYS[Placement.PERSPECTIVE] = _KEYS[Placement.SIMILARITY]
 
@@ -257,9 +287,20 @@ def _parse_layer(filter_name: str, index: int, table: Any, folder: Path) -> Laye
         radius = f.number("radius", d_radius, 0.05, 2.0)
         return Layer(**common, effect=effect, strength=strength, radius=radius)
 
-    image = _file_in_folder(f, "image", folder, IMAGE_SUFFIXES)
+    if placement is Placement.SWAP:
+        return Layer(**common, swap=parse_swap(f, folder, _file_in_folder, IMAGE_SUFFIXES))
+    if placement is Placement.HEAD:  # see facefilter.filters.head
+        planes, occlude = parse_head_layer(f, lambda g, key: _file_in_folder(g, key, folder, IMAGE_SUFFIXES))
+        return Layer(**common, planes=planes, occlude=occlude)
+
+    if placement is Placement.PARTICLES:  # see facefilter.filters.particles
+        return Layer(**common, image=image_path(f, "image", folder), emitter=parse_emitter(f, "emitter"))
+    if f.has("animation"):  # a frame sequence, see facefilter.filters.animation
+        common.update(image=image_path(f, "image", folder), animation=parse_playback(f, "animation"))
+    else:
+        common["image"] = _file_in_folder(f, "image", folder, IMAGE_SUFFIXES)
     if placement is Placement.MESH:
-        return Layer(**common, image=image)
+        return Layer(**common)
 
     n = N_ANCHORS[placement]
     anchors_raw = f.required("anchors")
@@ -282,7 +323,7 @@ def _parse_layer(filter_name: str, index: int, table: Any, folder: Path) -> Laye
         raise f.error("image_points", str(exc).split(": ", 1)[-1]) from None
     scale = f.number("scale", 1.0, 0.0, 20.0, open_lo=True)
     offset = f.pair("offset", f.table.get("offset", [0.0, 0.0]), 20.0)
-    return Layer(**common, image=image, anchors=anchors, image_points=pts, scale=scale, offset=offset)
+    return Layer(**common, anchors=anchors, image_points=pts, scale=scale, offset=offset)
 
 
 def find_manifest(folder: Path) -> Path:

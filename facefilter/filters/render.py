@@ -226,8 +226,10 @@ def mesh_maps(
     off = (step - 1) / 2  # sample (i, j) sits at frame pixel (x0 + step j + off, y0 + step i + off)
     ids = np.zeros((sh, sw), np.uint16)
     fixed = np.round((np.asarray(dst_points, np.float64) - (x0 + off, y0 + off)) / step * 16).astype(np.int32)
+    flat = ~inv.reshape(len(tris), 6).any(1)  # degenerate in the frame (e.g. closed lips): nothing to draw
     for i, t in enumerate(tris):  # fillConvexPoly covers the samples whose centres are inside
-        cv2.fillConvexPoly(ids, fixed[t], i + 1, lineType=cv2.LINE_8, shift=4)
+        if not flat[i]:
+            cv2.fillConvexPoly(ids, fixed[t], i + 1, lineType=cv2.LINE_8, shift=4)
     if step > 1:
         ids = np.where(ids == 0, cv2.dilate(ids, np.ones((3, 3), np.uint8)), ids)
     coef = np.concatenate([np.zeros((1, 6)), inv.reshape(-1, 6)]).astype(np.float32)

@@ -3,7 +3,8 @@
 Faces come from the shared 300-W data (``$FACEFILTER_DATA`` or ``../shared/data``) with their
 *annotated* landmarks, picked for variety: frontal, head rolled both ways, turned both ways, mouth
 wide open, and a small low-resolution video frame. Rows are filters (the first is the unfiltered
-photo), columns are faces.
+photo), then background effects (``--backgrounds``: the person segmented on the photo, the effect
+behind them), columns are faces.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from facefilter.background import BackgroundEffect, BackgroundSpec, PersonSegmenter, Segmenter
 from facefilter.filters import geometry
 from facefilter.filters.conditions import Measure, measure
 from facefilter.filters.engine import Filter
@@ -94,17 +96,22 @@ def pick_faces(data_dir: Path) -> list[GalleryFace]:
     return faces
 
 
-def _cell(face: GalleryFace, flt: Filter | None, size: int) -> np.ndarray:
+def _cell(face: GalleryFace, flt: Filter | None, size: int, background: BackgroundEffect | None = None) -> np.ndarray:
     """The face (rendered with ``flt``) cropped to a square with room above for hats, ``size`` px.
 
     The photo is first padded with grey: the 300-W crops end just above the hair, and a hat
     drawn past the photo's edge would be cut off (which the renderer handles, but it hides the
-    placement we want to show).
+    placement we want to show). With a ``background`` effect the person is segmented on the photo
+    (the padding counts as background) and the effect fills everything behind them.
     """
     scale = geometry.face_scale(face.landmarks)
     pad = round(2.2 * scale)
     img = cv2.copyMakeBorder(face.image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(72, 72, 72))
     lm = face.landmarks + pad
+    if background is not None:
+        mask = cv2.copyMakeBorder(background.segmenter.mask(face.image), pad, pad, pad, pad, cv2.BORDER_CONSTANT,
+                                  value=0)
+        img = background.render(img, mask)
     if flt is not None:
         img = flt.render(img, [lm])
     cx = lm[:, 0].mean()
@@ -123,19 +130,28 @@ def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.55)
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (40, 40, 40), 1, cv2.LINE_AA)
 
 
-def make_grid(filters: dict[str, Filter], faces: Sequence[GalleryFace], cell: int = 200) -> np.ndarray:
-    """The gallery as one BGR image: a header row of face labels, then one row per filter."""
-    rows: list[tuple[str, Filter | None]] = [("(no filter)", None), *((f.title, f) for f in filters.values())]
+def make_grid(filters: dict[str, Filter], faces: Sequence[GalleryFace], cell: int = 200,
+              backgrounds: Sequence[str] = (), segmenter: Segmenter | None = None) -> np.ndarray:
+    """The gallery as one BGR image: a header row of face labels, then one row per filter, then one
+    per background effect (``backgrounds``: ``facefilter --background`` choices, e.g. ``blur``;
+    ``segmenter``: who finds the person, default :class:`PersonSegmenter`)."""
+    rows: list[tuple[str, Filter | None, BackgroundEffect | None]] = [
+        ("(no filter)", None, None), *((f.title, f, None) for f in filters.values())]
+    if backgrounds:
+        segmenter = segmenter or PersonSegmenter()
+        for text in backgrounds:
+            spec = BackgroundSpec.parse(text)
+            rows.append((f"bg: {str(spec).removeprefix('image:')}", None, BackgroundEffect(spec, segmenter)))
     width = LABEL_WIDTH + cell * len(faces)
     grid = np.full((HEADER_HEIGHT + cell * len(rows), width, 3), 250, np.uint8)
     for j, face in enumerate(faces):
         _text(grid, face.label, (LABEL_WIDTH + j * cell + 8, HEADER_HEIGHT - 11))
-    for i, (title, flt) in enumerate(rows):
+    for i, (title, flt, background) in enumerate(rows):
         y = HEADER_HEIGHT + i * cell
         _text(grid, title, (10, y + cell // 2 + 6), 0.6)
         for j, face in enumerate(faces):
             x = LABEL_WIDTH + j * cell
-            grid[y : y + cell, x : x + cell] = _cell(face, flt, cell)
+            grid[y : y + cell, x : x + cell] = _cell(face, flt, cell, background)
         grid[y, :] = 220
     return grid
 
@@ -145,9 +161,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True, help="folder for gallery.png")
     ap.add_argument("--data", type=Path, default=default_data_dir(), help="shared data folder (holds ibug300w-train)")
     ap.add_argument("--cell", type=int, default=200, help="cell size in pixels")
-    ap.add_argument("--only", nargs="*", help="only these filters")
+    ap.add_argument("--only", nargs="*", help="only these filters ('none': no filter rows)")
+    ap.add_argument("--backgrounds", nargs="*", default=["blur", "image:beach"], metavar="EFFECT",
+                    help="a row per background effect, as facefilter --background takes it (default: blur image:beach)")
     ap.add_argument("--jpeg", type=Path, help="also write a smaller JPEG copy here (e.g. docs/gallery.jpg)")
+    ap.add_argument("--sheet", choices=("filters", "swap", "3d"), default="filters",
+                    help="filters: every filter on varied faces (gallery.png); swap: the face swap sheet "
+                    "(face_swap.png, facefilter.tools.swap_sheet); 3d: the head-space filters on turned faces "
+                    "next to their 2-D versions (gallery_3d.png, facefilter.tools.sheet3d)")
     args = ap.parse_args(argv)
+    if args.sheet == "swap":
+        return _swap_sheet(args)
+    if args.sheet == "3d":
+        return _sheet_3d(args)
     try:
         faces = pick_faces(args.data)
     except (FileNotFoundError, ValueError) as exc:
@@ -156,15 +182,53 @@ def main(argv: list[str] | None = None) -> int:
     filters = builtin_filters()
     if args.only:
         filters = {k: v for k, v in filters.items() if k in args.only}
-    grid = make_grid(filters, faces, args.cell)
+    grid = make_grid(filters, faces, args.cell, args.backgrounds)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "gallery.png"
     cv2.imwrite(str(path), grid)
-    print(f"wrote {path} ({len(filters)} filters x {len(faces)} faces)")
+    print(f"wrote {path} ({len(filters)} filters, {len(args.backgrounds)} backgrounds x {len(faces)} faces)")
     if args.jpeg:
         args.jpeg.parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(args.jpeg), grid, [cv2.IMWRITE_JPEG_QUALITY, 82])
         print(f"wrote {args.jpeg} ({args.jpeg.stat().st_size / 1e6:.2f} MB)")
+    return 0
+
+
+def _swap_sheet(args: argparse.Namespace) -> int:
+    from facefilter.tools.swap_sheet import make_swap_sheet
+
+    try:
+        sheet = make_swap_sheet(pick_faces(args.data), size=args.cell if args.cell != 200 else 170)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"facefilter-gallery: {exc}", file=sys.stderr)
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "face_swap.png"
+    cv2.imwrite(str(path), sheet)
+    print(f"wrote {path}")
+    if args.jpeg:
+        args.jpeg.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(args.jpeg), sheet, [cv2.IMWRITE_JPEG_QUALITY, 80])
+        print(f"wrote {args.jpeg} ({args.jpeg.stat().st_size / 1e3:.0f} KB)")
+    return 0
+
+
+def _sheet_3d(args: argparse.Namespace) -> int:
+    from facefilter.tools.sheet3d import build
+
+    try:
+        sheet, summary = build(args.data, Path(__file__).resolve().parents[2], args.cell if args.cell != 200 else 136)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"facefilter-gallery: {exc}", file=sys.stderr)
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "gallery_3d.png"
+    cv2.imwrite(str(path), sheet)
+    print(f"wrote {path} ({summary})")
+    if args.jpeg:
+        args.jpeg.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(args.jpeg), sheet, [cv2.IMWRITE_JPEG_QUALITY, 72])
+        print(f"wrote {args.jpeg} ({args.jpeg.stat().st_size / 1e3:.0f} KB)")
     return 0
 
 

@@ -27,10 +27,27 @@ def test_gallery_grid_layout() -> None:
     assert grid.shape == (gallery.HEADER_HEIGHT + 3 * 64, gallery.LABEL_WIDTH + 2 * 64, 3)
 
 
+def test_gallery_background_rows_fill_behind_the_person() -> None:
+    from facefilter.background import FakeSegmenter
+
+    lm = template_face((100.0, 90.0), 50.0)
+    face = gallery.GalleryFace("a", draw_face(lm, (200, 200)), lm)
+    person = np.zeros((200, 200), np.float32)
+    cv2.fillConvexPoly(person, cv2.convexHull(np.round(lm).astype(np.int32)), 1.0)
+    grid = gallery.make_grid({}, [face], cell=64, backgrounds=["color:#00FF00"], segmenter=FakeSegmenter(person))
+    h, x = gallery.HEADER_HEIGHT, gallery.LABEL_WIDTH
+    assert grid.shape == (h + 2 * 64, x + 64, 3)
+    plain, green = grid[h : h + 64, x:], grid[h + 64 :, x:]
+    assert tuple(green[5, 5]) == (0, 255, 0)  # the grey padding and the room: the colour
+    assert tuple(plain[5, 5]) != (0, 255, 0)
+    np.testing.assert_array_equal(green[30:34, 30:34], plain[30:34, 30:34])  # the face as it was
+
+
 @pytest.mark.slow
 def test_gallery_main_writes_png(shared_data: Path, tmp_path: Path) -> None:
     assert (
-        gallery.main(["--out", str(tmp_path), "--data", str(shared_data), "--cell", "48", "--only", "moustache"]) == 0
+        gallery.main(["--out", str(tmp_path), "--data", str(shared_data), "--cell", "48", "--only", "moustache",
+                      "--backgrounds"]) == 0
     )
     img = cv2.imread(str(tmp_path / "gallery.png"))
     assert img is not None and img.shape[0] == gallery.HEADER_HEIGHT + 2 * 48

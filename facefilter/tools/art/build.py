@@ -3,7 +3,8 @@
 Run ``python -m facefilter.tools.art [--out assets/filters]`` to regenerate them. All art is
 drawn with :mod:`facefilter.tools.art.paint` (supersampled anti-aliased shapes, gradients,
 highlights); nothing is downloaded. One module per family of filters (glasses, hats, animals,
-facial, mesh); :mod:`~facefilter.tools.art.sheet` has the template-unit drawing sheet."""
+facial, mesh, lenses); :mod:`~facefilter.tools.art.sheet` has the template-unit drawing sheet; a
+layer whose picture is a list of frames is written as an animated PNG (:mod:`~.frames`)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,15 @@ import numpy as np
 
 from facefilter.tools.art.animals import draw_cat, draw_dog
 from facefilter.tools.art.facial import draw_beard, draw_clown_nose, draw_moustache
+from facefilter.tools.art.frames import save_apng
+from facefilter.tools.art.gear import draw_antlers, draw_halo, draw_ski_goggles
 from facefilter.tools.art.glasses import draw_masquerade, draw_round_glasses, draw_sunglasses
 from facefilter.tools.art.hats import draw_crown, draw_party_hat
+from facefilter.tools.art.lenses import draw_hearts, draw_rainbow, draw_sparkle
 from facefilter.tools.art.mesh import draw_big_eyes, draw_face_paint, draw_slim_face
 from facefilter.tools.art.sheet import THUMB_SIZE, FilterArt
+from facefilter.tools.art.statue import draw_marble_statue
+from facefilter.tools.art.swap import draw_face_swap
 from facefilter.tools.art.thumbnail import cartoon_face
 
 
@@ -48,14 +54,26 @@ def write_filter(art: FilterArt, out_dir: Path) -> Path:
         old.unlink()
     layers = []
     for layer in art.layers:
-        if layer.image is not None:
-            cv2.imwrite(str(folder / layer.entry["image"]), layer.image, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        if isinstance(layer.image, list):
+            save_apng(folder / layer.entry["image"], layer.image, layer.fps)
+        elif layer.image is not None:  # a swap layer's picture is its "source"
+            name = layer.entry.get("image") or layer.entry["source"]
+            cv2.imwrite(str(folder / name), layer.image, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        for file, text in layer.files.items():
+            (folder / file).write_text(text, encoding="utf-8")
+        for file, picture in layer.images.items():
+            cv2.imwrite(str(folder / file), picture, [cv2.IMWRITE_PNG_COMPRESSION, 9])
         layers.append(layer.entry)
     manifest = {"format": 1, "title": art.title, "description": art.description, "author": "facefilter (generated)",
                 "order": art.order, "thumbnail": "thumbnail.png", "layers": layers}  # fmt: skip
     (folder / "manifest.json").write_text(_compact_json(manifest), encoding="utf-8")
+    if art.thumbnail is not None:
+        thumb = cv2.resize(art.thumbnail, (THUMB_SIZE, THUMB_SIZE), interpolation=cv2.INTER_AREA)
+        cv2.imwrite(str(folder / "thumbnail.png"), thumb, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        return folder
     big = THUMB_SIZE * 3
-    face, lm = cartoon_face(big, art.thumb_centre_y, art.thumb_span, art.thumb_mouth_open)
+    face, lm = cartoon_face(big, art.thumb_centre_y, art.thumb_span, art.thumb_mouth_open, art.thumb_smile,
+                            art.thumb_wink)
     cv2.imwrite(str(folder / "thumbnail.png"), face)  # placeholder so the manifest validates
     rendered = Filter.load(folder).render(face, [lm])
     k = big / art.thumb_span  # template units -> thumbnail pixels (before the final downscale)
@@ -84,6 +102,14 @@ DRAWINGS: list[Callable[[], FilterArt]] = [
     draw_face_paint,
     draw_big_eyes,
     draw_slim_face,
+    draw_ski_goggles,
+    draw_halo,
+    draw_antlers,
+    draw_face_swap,
+    draw_marble_statue,
+    draw_rainbow,
+    draw_hearts,
+    draw_sparkle,
 ]
 
 

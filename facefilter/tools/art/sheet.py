@@ -124,7 +124,10 @@ class LayerArt:
     """One drawn layer: its manifest entry and (for image layers) its picture."""
 
     entry: dict[str, Any]
-    image: np.ndarray | None = None
+    image: np.ndarray | list[np.ndarray] | None = None  # a list: the frames of an animated PNG
+    fps: float = 24.0  # of an animated PNG
+    files: dict[str, str] = field(default_factory=dict)  # more files to write: name -> text (a swap's landmarks)
+    images: dict[str, np.ndarray] = field(default_factory=dict)  # more pictures: name -> BGRA (a head layer's planes)
 
 
 @dataclass
@@ -139,7 +142,10 @@ class FilterArt:
     thumb_centre_y: float = 0.35  # template y at the thumbnail's centre
     thumb_span: float = 2.5  # template units across the thumbnail
     thumb_mouth_open: float = 0.0
+    thumb_smile: float = 0.0  # see thumbnail.cartoon_face
+    thumb_wink: bool = False
     thumb_arrows: list[tuple[tuple[float, float], tuple[float, float]]] = field(default_factory=list)  # template
+    thumbnail: np.ndarray | None = None  # a finished BGR thumbnail instead of the engine's render on the cartoon face
 
 
 def sticker(name: str, placement: str, s: Sheet, anchors: Sequence[int | Sequence[int]], z: int, **kw: Any) -> LayerArt:

@@ -9,9 +9,22 @@ from facefilter.tools.art.paint import ellipse, spline
 from facefilter.tools.art.sheet import Sheet
 
 
-def cartoon_face(size: int, centre_y: float, span: float, mouth_open: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """A drawn head on a soft background: (BGR ``size`` x ``size`` uint8, its (68, 2) landmarks)."""
+def cartoon_face(
+    size: int, centre_y: float, span: float, mouth_open: float = 0.0, smile: float = 0.0, wink: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """A drawn head on a soft background: (BGR ``size`` x ``size`` uint8, its (68, 2) landmarks).
+
+    ``smile`` (template units) pulls the mouth corners out and up; ``wink`` closes the right eye
+    (points 36..41, image left): for the thumbnails of lenses that react to them.
+    """
     lm_t = geometry.template_face((0.0, 0.0), 1.0, 0.0, mouth_open)
+    if smile:
+        for corner, side in ((48, -1), (54, 1), (60, -1), (64, 1)):
+            lm_t[corner] += (side * smile, -0.8 * smile)
+        for near, side in ((49, -1), (53, 1), (59, -1), (55, 1), (61, -1), (63, 1), (67, -1), (65, 1)):
+            lm_t[near] += (side * 0.5 * smile, -0.35 * smile)
+    if wink:
+        lm_t[[37, 38]] = lm_t[[41, 40]] + (0.0, -0.004)
     k = size / span
     s = Sheet(-span / 2, centre_y - span / 2, span / 2, centre_y + span / 2, k, ss=2)
     c = s.c
@@ -30,7 +43,9 @@ def cartoon_face(size: int, centre_y: float, span: float, mouth_open: float = 0.
         s.poly(np.concatenate([cap, spline(hairline)])),
         s.linear((0, -1.3), (0, -0.2), [(0, "#6b4429"), (1, "#3a2416")]),
     )
-    for eye in (lm_t[36:42], lm_t[42:48]):
+    if wink:
+        c.fill(s.line(lm_t[[36, 41, 40, 39]] + (0.0, 0.01), 0.022), "#4a3020")
+    for eye in (lm_t[42:48],) if wink else (lm_t[36:42], lm_t[42:48]):
         c.fill(s.shape(eye), "#ffffff")
         ctr = eye.mean(0)
         c.fill(s.oval(ctr, (0.062, 0.062)) * s.shape(eye), "#5b7fa6")
