@@ -1,8 +1,10 @@
-"""Frames in, a rendered frame out: the tracker, mirroring, one filter and the overlay. No Qt here.
+"""Frames in, a rendered frame out: the tracker, the background effect, mirroring, one filter and
+the overlay. No Qt here.
 
-:class:`Pipeline` runs a :class:`~facefilter.tracker.FaceTracker` on each frame, mirrors the
-picture and the faces when asked, renders the active filter and the landmark overlay. Frames are
-HxWx3 uint8 BGR; points are frame pixels.
+:class:`Pipeline` runs a :class:`~facefilter.tracker.FaceTracker` on each frame, puts the person
+over the background effect (blur, picture, colour, grey; :mod:`facefilter.background`), mirrors
+the picture and the faces when asked, renders the active filter on top and the landmark overlay.
+Frames are HxWx3 uint8 BGR; points are frame pixels.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from facefilter.background import BackgroundEffect, BackgroundSpec, EffectConfig, Segmenter
 from facefilter.overlay import draw_overlay
 from facefilter.tracker import FaceTracker, TrackerConfig, eye_roll, upright_box
 from facefilter.types import FLIP_PERMUTATION, Box, Face
@@ -31,18 +34,21 @@ class Filter(Protocol):
 
     name: str
 
-    def render(self, frame_bgr: np.ndarray, faces: Sequence[Face]) -> np.ndarray: ...
+    def render(self, frame_bgr: np.ndarray, faces: Sequence[Face], t: float | None = None) -> np.ndarray: ...
 
 
 @dataclass
 class FrameResult:
     """One processed frame: the rendered BGR ``frame``, the ``faces`` (in that frame's pixels,
     mirrored when the pipeline mirrors) and per-stage times in ms (``detect``, ``landmarks``,
-    ``smooth``, ``track``, ``render``, ``total``)."""
+    ``smooth``, ``track``, ``background`` (0 when off), ``render``, ``total``). ``status``: what
+    the active filter says about this frame (its ``status`` attribute, e.g. a face swap that needs
+    a second face; ``""`` when it has nothing to say or did not draw)."""
 
     frame: np.ndarray
     faces: list[Face]
     timings_ms: dict[str, float]
+    status: str = ""
 
 
 def mirror_faces(faces: Sequence[Face], width: int) -> list[Face]:
@@ -66,37 +72,74 @@ def mirror_faces(faces: Sequence[Face], width: int) -> list[Face]:
 
 
 class Pipeline:
-    """Tracker + one filter + overlay, for the app and the benchmark.
+    """Tracker + background effect + one filter + overlay, for the app and the benchmark.
 
     ``filters`` maps names to filters; ``active_filter`` picks one (``None``: none). ``overlay``
     draws landmarks and boxes on top. ``mirror`` shows the frame mirrored (a selfie view); faces
-    are tracked on the unmirrored frame so toggling it keeps ids and smoothing.
+    are tracked on the unmirrored frame so toggling it keeps ids and smoothing. The background
+    effect (:meth:`set_background`) is composited on the unmirrored camera frame, before the
+    filter, so stickers sit on top of it; faces are tracked on the camera frame as it came (a
+    face in a background picture is never tracked). ``segmenter``: the person segmenter for the
+    effect (``None``: :class:`~facefilter.background.PersonSegmenter`, made when first needed).
     """
 
-    def __init__(self, tracker: FaceTracker, filters: Mapping[str, Filter] | None = None) -> None:
+    def __init__(self, tracker: FaceTracker, filters: Mapping[str, Filter] | None = None, *,
+                 segmenter: Segmenter | None = None) -> None:
         self.tracker = tracker
         self.filters: dict[str, Filter] = dict(filters or {})
         self.active_filter: str | None = None
         self.overlay = False
         self.mirror = False
+        self.segmenter = segmenter
+        self.background: BackgroundEffect | None = None
+
+    @property
+    def background_spec(self) -> BackgroundSpec:
+        """The background effect in use (``none`` when off)."""
+        return self.background.spec if self.background is not None else BackgroundSpec()
+
+    def set_background(self, spec: BackgroundSpec | str | None, config: EffectConfig | None = None) -> None:
+        """Switch the background effect (``None``, ``"none"``: off); the new effect starts its own
+        smoothing. Raises :class:`~facefilter.background.BackgroundError` for a bad choice or a
+        picture that cannot be used, leaving the effect off."""
+        spec = spec if isinstance(spec, BackgroundSpec) else BackgroundSpec.parse(spec)
+        self.background = None
+        if not spec.active:
+            return
+        if self.segmenter is None:
+            from facefilter.background import PersonSegmenter
+
+            self.segmenter = PersonSegmenter()
+        self.background = BackgroundEffect(spec, self.segmenter, config)
+
+    def reset(self) -> None:
+        """A new source: forget the faces and the background mask's history."""
+        self.tracker.reset()
+        if self.background is not None:
+            self.background.reset()
 
     def process(self, frame_bgr: np.ndarray, timestamp: float | None = None) -> FrameResult:
         """Track, mirror if asked, render the active filter and the overlay; the input is not modified."""
         t0 = time.perf_counter()
         faces = self.tracker.process(frame_bgr, timestamp)
         timings = dict(self.tracker.last_timings)
+        tb = time.perf_counter()
+        frame = self.background.apply(frame_bgr) if self.background is not None else frame_bgr
         tr = time.perf_counter()
-        frame = frame_bgr
+        timings["background"] = (tr - tb) * 1000
         if self.mirror:
-            frame = cv2.flip(frame_bgr, 1)
+            frame = cv2.flip(frame, 1)
             faces = mirror_faces(faces, frame_bgr.shape[1])
         flt = self.filters.get(self.active_filter) if self.active_filter else None
+        status = ""
         if flt is not None and faces:
-            frame = flt.render(frame, faces)
+            # the frame time drives animated layers, triggers and particles (state per face id)
+            frame = flt.render(frame, faces, time.monotonic() if timestamp is None else float(timestamp))
+            status = str(getattr(flt, "status", "") or "")
         if self.overlay:
             frame = draw_overlay(frame.copy() if frame is frame_bgr else frame, faces)
         elif frame is frame_bgr:
             frame = frame_bgr.copy()
         timings["render"] = (time.perf_counter() - tr) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
-        return FrameResult(frame, faces, timings)
+        return FrameResult(frame, faces, timings, status)

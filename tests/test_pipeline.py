@@ -164,9 +164,11 @@ class RecordingFilter:
 
     def __init__(self) -> None:
         self.seen: list[int] = []
+        self.times: list[float | None] = []
 
-    def render(self, frame_bgr: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
+    def render(self, frame_bgr: np.ndarray, faces: Sequence[Face], t: float | None = None) -> np.ndarray:
         self.seen.append(len(faces))
+        self.times.append(t)
         out = frame_bgr.copy()
         out[:10, :10] = (0, 0, 255)
         return out
@@ -188,12 +190,48 @@ def test_pipeline_filter_overlay_mirror_and_timings() -> None:
     res = pipe.process(frame, 0.033)
     np.testing.assert_array_equal(frame, before)  # input untouched
     assert flt.seen == [1]
+    assert flt.times == [0.033]  # the frame's timestamp drives the filter's animations
     assert tuple(res.frame[0, 0]) == (0, 0, 255)  # the filter drew on the mirrored frame
     np.testing.assert_array_equal(res.frame[100:, 600], frame[100:, 39])
     assert res.faces[0].landmarks[:, 0].mean() == pytest.approx(639 - scene.truth[0][:, 0].mean(), abs=1e-3)
     assert res.faces[0].id == 1  # toggling mirror keeps the track
     x, y = np.round(res.faces[0].landmarks[30]).astype(int)
     assert tuple(res.frame[y, x]) == (0, 255, 0)  # overlay point of face 1
+
+
+def test_background_is_composited_under_the_filter_with_a_fake_segmenter(tmp_path: Path) -> None:
+    from facefilter.background import BackgroundError, FakeSegmenter
+
+    scene = SceneModel()
+    scene.truth = [mean_face_points(center=(200, 240), iod=80)]
+    tracker, _ = make_tracker(scene)
+    person = np.zeros((480, 640), np.float32)
+    person[120:, 100:300] = 1.0  # the "person": a block around the face
+    fake = FakeSegmenter(person)
+    flt = RecordingFilter()
+    pipe = Pipeline(tracker, {"rec": flt}, segmenter=fake)
+    pipe.set_background("color:#0000FF")
+    assert str(pipe.background_spec) == "color:#0000FF"
+    frame = frame_with(scene.truth)
+    before = frame.copy()
+    pipe.active_filter = "rec"
+    res = pipe.process(frame, 0.0)
+    np.testing.assert_array_equal(frame, before)  # input untouched
+    assert fake.calls == 1 and flt.seen == [1]  # the face was still tracked on the camera frame
+    np.testing.assert_array_equal(res.frame[120:, 100:300], frame[120:, 100:300])  # the person as they are
+    assert (res.frame[20:, 320:] == (255, 0, 0)).all()  # the room replaced by the colour (BGR)
+    assert tuple(res.frame[0, 0]) == (0, 0, 255)  # the filter drew on top of the background
+    assert res.timings_ms["background"] > 0
+    pipe.mirror = True
+    res = pipe.process(frame, 0.033)
+    np.testing.assert_array_equal(res.frame[120:, 340:540], frame[120:, 100:300][:, ::-1])  # mirrored after
+    assert (res.frame[200:, :300] == (255, 0, 0)).all()
+    pipe.set_background(None)
+    assert pipe.background is None and not pipe.background_spec.active
+    np.testing.assert_array_equal(pipe.process(frame, 0.066).frame[200:, :300], frame[200:, 340:][:, ::-1])
+    with pytest.raises(BackgroundError, match=r"missing\.png: no such file"):
+        pipe.set_background(f"image:{tmp_path / 'missing.png'}")
+    assert pipe.background is None  # the effect stays off
 
 
 def test_tracker_rejects_bad_frames() -> None:

@@ -1,6 +1,7 @@
 """``facefilter``: start the desktop app (default camera, shipped weights, offline).
 
-``facefilter --source clip.mp4 --filter sunglasses`` plays a file instead of the camera. For
+``facefilter --source clip.mp4 --filter sunglasses --background blur`` plays a file instead of the
+camera, with a filter and the background blurred. For
 scripted runs (tests, README screenshots, soak runs) ``--screenshot``/``--screenshot-at`` grab
 the window and ``--quit-after`` closes it; both count seconds from the first frame shown, so
 the model's loading time does not matter.
@@ -35,6 +36,7 @@ class AppOptions:
     device: str | None = None
     precision: str = "int8"
     filter: str | None = None
+    background: str | None = None
     mirror: bool | None = None
     overlay: bool | None = None
     loop: bool = True
@@ -56,6 +58,15 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _background(text: str) -> str:
+    from facefilter.background import BackgroundError, BackgroundSpec
+
+    try:
+        return str(BackgroundSpec.parse(text))
+    except BackgroundError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def parse_args(argv: Sequence[str] | None = None) -> AppOptions:
     p = argparse.ArgumentParser(
         prog="facefilter",
@@ -69,6 +80,10 @@ def parse_args(argv: Sequence[str] | None = None) -> AppOptions:
     p.add_argument("--precision", choices=("int8", "fp32"), default="int8",
                    help="landmark network on the CPU: int8 (default, ~4x faster) or exact fp32")
     p.add_argument("--filter", help="filter to start with ('none' for none; default: the last one used)")
+    p.add_argument("--background", type=_background, metavar="EFFECT",
+                   help="background effect: none, blur, blur:STRENGTH (up to 60; blur is 12), desaturate, "
+                   "color:#RRGGBB, image:PATH, or a shipped picture: image:office, image:studio, image:beach "
+                   "(default: the last one used)")
     p.add_argument("--no-mirror", dest="mirror", action="store_const", const=False, default=None,
                    help="do not mirror the camera picture (mirrored by default, like a selfie)")
     p.add_argument("--overlay", dest="overlay", action="store_const", const=True, default=None,
@@ -98,7 +113,8 @@ def parse_args(argv: Sequence[str] | None = None) -> AppOptions:
         else:
             p.error(f"unrecognized argument: {arg}")
     return AppOptions(
-        source=args.source, device=args.device, precision=args.precision, filter=args.filter, mirror=args.mirror,
+        source=args.source, device=args.device, precision=args.precision, filter=args.filter,
+        background=args.background, mirror=args.mirror,
         overlay=args.overlay,
         loop=args.loop, output_dir=args.output_dir, settings_file=args.settings_file, size=args.size,
         screenshot=args.screenshot, screenshot_at=sorted(args.screenshot_at), quit_after=args.quit_after,
@@ -136,6 +152,21 @@ def load_all_filters() -> tuple[dict[str, Any], list[str]]:
         else:
             filters[name] = flt
     return filters, errors
+
+
+def checked_background(text: str) -> str:
+    """``text`` (a parsed ``--background`` choice), or ``none`` with one message on stderr naming the
+    file when its picture cannot be used (the effect stays off; the app still starts)."""
+    from facefilter.background import BackgroundError, BackgroundKind, BackgroundSpec, load_background_image
+
+    spec = BackgroundSpec.parse(text)
+    if spec.kind is BackgroundKind.IMAGE:
+        try:
+            load_background_image(spec.image_path())
+        except BackgroundError as exc:
+            print(f"facefilter: {exc}; background effect off", file=sys.stderr)
+            return "none"
+    return str(spec)
 
 
 def pipeline_factory(filters: dict[str, Any], device: str | None, precision: str = "int8") -> Callable[[], Any]:
@@ -186,6 +217,8 @@ def run(opts: AppOptions, on_stats: Callable[[dict[str, float]], None] | None = 
     settings = AppSettings.load(store)
     if opts.filter is not None:
         settings.filter = None if opts.filter.lower() == "none" else opts.filter
+    if opts.background is not None:
+        settings.background = checked_background(opts.background)
     if opts.mirror is not None:
         settings.mirror = opts.mirror
     if opts.overlay is not None:

@@ -114,6 +114,21 @@ def _none(p: QPainter) -> None:
     p.drawLine(QPointF(18, 46), QPointF(46, 18))
 
 
+def _background(p: QPainter) -> None:
+    """A picture frame with a person in front: the background effect."""
+    p.setPen(_pen(FG, 3.5))
+    p.setBrush(QColor(ACCENT.red(), ACCENT.green(), ACCENT.blue(), 90))
+    p.drawRoundedRect(QRectF(6, 10, 52, 44), 5, 5)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(FG)
+    p.drawEllipse(QPointF(32, 27), 8, 8)
+    body = QPainterPath()
+    body.moveTo(16, 54)
+    body.cubicTo(16, 38, 48, 38, 48, 54)
+    body.closeSubpath()
+    p.drawPath(body)
+
+
 _DRAW = {
     "open": _folder,
     "camera": _camera,
@@ -124,11 +139,13 @@ _DRAW = {
     "vcam": _vcam,
     "import": _import,
     "none": _none,
+    "background": _background,
 }
 
 
 def icon(name: str) -> QIcon:
-    """One of ``open camera mirror landmarks snapshot record vcam import none`` (needs a QGuiApplication)."""
+    """One of ``open camera mirror landmarks snapshot record vcam import none background`` (needs a
+    QGuiApplication)."""
     try:
         return _icon(_DRAW[name])
     except KeyError:

@@ -2,9 +2,11 @@
 
 It owns no capture and no inference: it sends choices to the :class:`PipelineWorker` and
 paints the frames it gets back. Choosing the source (cameras, files) is
-:class:`~facefilter.gui.source_picker.SourcePicker`; snapshots, recording, the virtual camera
-and screenshots are :class:`~facefilter.gui.capture_controls.CaptureControls`: both are mixed
-into :class:`MainWindow`, one idea per file.
+:class:`~facefilter.gui.source_picker.SourcePicker`; the background effect
+:class:`~facefilter.gui.background_picker.BackgroundPicker`; snapshots, recording, the virtual
+camera and screenshots are :class:`~facefilter.gui.capture_controls.CaptureControls`; "Face from
+photo…", the morph slider and filter messages :class:`~facefilter.gui.face_photo.FacePhotoControls`:
+all are mixed into :class:`MainWindow`, one idea per file.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from PyQt6.QtWidgets import (
     QToolButton,
 )
 
+from facefilter.gui.background_picker import BackgroundPicker
 from facefilter.gui.capture_controls import CaptureControls
+from facefilter.gui.face_photo import FacePhotoControls
 from facefilter.gui.filterbar import FilterBar, FilterInfo
 from facefilter.gui.icons import icon
 from facefilter.gui.settings import AppSettings
@@ -53,7 +57,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
 
 
 
-class MainWindow(SourcePicker, CaptureControls, QMainWindow):
+class MainWindow(SourcePicker, BackgroundPicker, CaptureControls, FacePhotoControls, QMainWindow):
     """The app window around a :class:`PipelineWorker` (not started here: call :meth:`start`).
 
     ``filters``: the filters shown in the toolbar (built-in then user ones; ``name``, ``title``,
@@ -106,14 +110,17 @@ class MainWindow(SourcePicker, CaptureControls, QMainWindow):
         self._build_status_bar()
         self._connect_worker()
 
+        self._restore_face_photo()  # a remembered photo comes back on its own thread
         self.filter_bar.set_filters(self.filters)
         if self.settings.filter not in self.filters:
             self.settings.filter = None
         self.filter_bar.set_active(self.settings.filter)
+        self._sync_morph(self.settings.filter)
         self.overlay_action.setChecked(self.settings.overlay)
         self.mirror_action.setChecked(self.settings.mirror)
         self.worker.update_settings(filter=self.settings.filter, overlay=self.settings.overlay,
                                     mirror_camera=self.settings.mirror, mirror_file=False)
+        self.choose_background(self.settings.background, interactive=False)
         self.refresh_cameras()
         if self.settings.geometry is None or not self.restoreGeometry(self.settings.geometry):
             self.resize(1120, 800)
@@ -190,6 +197,14 @@ class MainWindow(SourcePicker, CaptureControls, QMainWindow):
         bar.addSeparator()
         for action in (self.mirror_action, self.overlay_action):
             bar.addAction(action)
+        self.background_combo = QComboBox(bar)
+        self.background_combo.setObjectName("backgroundCombo")
+        self.background_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.background_combo.setToolTip("Background effect: blur, grey, a picture or a colour behind you")
+        self.background_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.background_combo.setMinimumContentsLength(8)
+        self.background_combo.activated.connect(self._background_chosen)
+        bar.addWidget(self.background_combo)
         bar.addSeparator()
         for action in (self.snapshot_action, self.record_action, self.vcam_action):
             bar.addAction(action)
@@ -220,11 +235,15 @@ class MainWindow(SourcePicker, CaptureControls, QMainWindow):
         view_menu = mb.addMenu("&View")
         for action in (self.overlay_action, self.mirror_action, self.fullscreen_action):
             view_menu.addAction(action)
+        self.background_menu = mb.addMenu("&Background")
+        self.background_menu.aboutToShow.connect(self._fill_background_menu)
+        self._fill_background_menu()
         filters_menu = mb.addMenu("Fi&lters")
         for action in (self.next_filter_action, self.prev_filter_action, self.no_filter_action):
             filters_menu.addAction(action)
         filters_menu.addSeparator()
         filters_menu.addAction(self.import_action)
+        self._build_face_photo(filters_menu, self.controls_bar)
         capture_menu = mb.addMenu("C&apture")
         for action in (self.snapshot_action, self.record_action, self.vcam_action):
             capture_menu.addAction(action)
@@ -265,6 +284,7 @@ class MainWindow(SourcePicker, CaptureControls, QMainWindow):
         w.recordingFailed.connect(self._on_recording_failed)
         w.vcamStarted.connect(self._on_vcam_started)
         w.vcamFailed.connect(self._on_vcam_failed)
+        w.backgroundFailed.connect(self._on_background_failed)
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -275,6 +295,7 @@ class MainWindow(SourcePicker, CaptureControls, QMainWindow):
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
         self.save_settings()
+        self.wait_face_photo()
         self.worker.stop_and_wait()  # closes the source (releases the camera) and finishes a recording
         if event is not None:
             event.accept()
@@ -296,6 +317,7 @@ class MainWindow(SourcePicker, CaptureControls, QMainWindow):
         self.last_frame = rendered
         self.frames_shown += 1
         self.view.set_image(rendered.image)
+        self._show_filter_status(rendered.filter_status)
         now = time.monotonic()
         latency = (now - rendered.taken_at) * 1000.0
         self._latency_ms = latency if self._latency_ms == 0 else 0.9 * self._latency_ms + 0.1 * latency
@@ -324,6 +346,7 @@ class MainWindow(SourcePicker, CaptureControls, QMainWindow):
             self.filter_bar.set_active(name)
         self.settings.filter = name
         self.worker.update_settings(filter=name)
+        self._sync_morph(name)
         title = self.filters[name].title if name else "no filter"
         self.statusBar().showMessage(f"Filter: {title}", 2500)
 

@@ -22,6 +22,7 @@ import numpy as np
 from PyQt6.QtCore import QThread, pyqtSignal
 from PyQt6.QtGui import QImage
 
+from facefilter.background import BackgroundError
 from facefilter.capture import CaptureError, FrameGrabber, FrameSource
 from facefilter.gui.outputs import Recorder, VirtualCamera
 from facefilter.types import Face
@@ -59,7 +60,9 @@ class FrameStats:
 class RenderedFrame:
     """One processed frame for the GUI: the BGR ``frame`` as shown, the same as a QImage,
     its ``faces`` (frame pixels, mirrored when shown mirrored) and ``taken_at``, the
-    ``time.monotonic()`` when the worker took it from the grabber (latency = paint time - it)."""
+    ``time.monotonic()`` when the worker took it from the grabber (latency = paint time - it);
+    ``filter_status``: what the active filter says about the frame (e.g. a face swap that needs a
+    second face; ``""``: nothing)."""
 
     index: int
     frame: np.ndarray
@@ -67,16 +70,21 @@ class RenderedFrame:
     faces: list[Face]
     stats: FrameStats
     taken_at: float
+    filter_status: str = ""
 
 
 @dataclass
 class ViewSettings:
-    """What the pipeline should render; ``mirror_camera``/``mirror_file`` apply by source kind."""
+    """What the pipeline should render; ``mirror_camera``/``mirror_file`` apply by source kind;
+    ``background``: the background effect as ``facefilter --background`` writes it; ``morph``: the
+    blend weight (0..1) of a face-swap filter (``None``: the filter's own)."""
 
     filter: str | None = None
     overlay: bool = False
     mirror_camera: bool = True
     mirror_file: bool = False
+    background: str = "none"
+    morph: float | None = None
 
 
 _UNSET: Any = object()
@@ -100,7 +108,8 @@ class PipelineWorker(QThread):
     looped); ``status(msg)`` (grabber news: loss, retries, recovery); ``stalled(msg)`` (no frames
     for a while; ``""`` once they flow again); ``recordingFinished(path, seconds)``
     (``path`` ``""``: nothing was recorded) and ``recordingFailed(msg)``; ``vcamStarted(device)``
-    and ``vcamFailed(msg)``.
+    and ``vcamFailed(msg)``; ``backgroundFailed(msg)`` (the background effect could not start: it
+    is off again).
     """
 
     ready = pyqtSignal()
@@ -115,6 +124,7 @@ class PipelineWorker(QThread):
     recordingFailed = pyqtSignal(str)
     vcamStarted = pyqtSignal(str)
     vcamFailed = pyqtSignal(str)
+    backgroundFailed = pyqtSignal(str)
 
     def __init__(
         self,
@@ -270,9 +280,27 @@ class PipelineWorker(QThread):
         self.sourceOpened.emit(src.name, bool(src.is_camera))
 
     def _reset_tracker(self) -> None:
+        if hasattr(self.pipeline, "reset"):
+            self.pipeline.reset()  # type: ignore[union-attr]
+            return
         tracker = getattr(self.pipeline, "tracker", None)
         if tracker is not None and hasattr(tracker, "reset"):
             tracker.reset()
+
+    def _apply_background(self, state: _LoopState, text: str) -> None:
+        """Switch the pipeline's background effect; on failure report it and turn the setting off."""
+        state.background = text
+        pipeline = self.pipeline
+        assert pipeline is not None
+        try:
+            pipeline.set_background(text)
+        except Exception as exc:  # a bad picture (BackgroundError) or a segmenter that cannot load
+            log.warning("background effect %r off: %s", text, exc)
+            with self._lock:
+                if self._settings.background == text:
+                    self._settings.background = "none"
+            state.background = "none"
+            self.backgroundFailed.emit(str(exc) if isinstance(exc, BackgroundError) else f"{type(exc).__name__}: {exc}")
 
     def _on_grabber_status(self, message: str) -> None:  # called on the grabber's thread
         self._last_status = message
@@ -307,7 +335,12 @@ class PipelineWorker(QThread):
         pipeline = self.pipeline
         assert pipeline is not None and state.grabber is not None
         s = self.settings
+        if s.background != state.background:
+            self._apply_background(state, s.background)
         pipeline.active_filter = s.filter
+        flt = pipeline.filters.get(s.filter) if s.filter else None
+        if getattr(flt, "has_swap", False):
+            flt.morph = s.morph  # type: ignore[union-attr]
         pipeline.overlay = s.overlay
         pipeline.mirror = s.mirror_camera if state.grabber.source.is_camera else s.mirror_file
         try:
@@ -332,7 +365,8 @@ class PipelineWorker(QThread):
                 return  # the GUI is behind: show a newer frame instead of queueing this one
             self._in_flight += 1
         image = bgr_to_qimage(result.frame)
-        self.frameReady.emit(RenderedFrame(index, result.frame, image, result.faces, stats, taken))
+        self.frameReady.emit(RenderedFrame(index, result.frame, image, result.faces, stats, taken,
+                                           getattr(result, "status", "")))
 
     def _feed_outputs(self, state: _LoopState, frame: np.ndarray, mirrored: bool) -> None:
         """Recording gets the frame as shown; the virtual camera gets it unmirrored (as a webcam
@@ -380,6 +414,7 @@ class _LoopState:
     last_frame_at: float = 0.0
     last_error_at: float = -1e9
     stall_reported: bool = False
+    background: str = "none"  # the background effect the pipeline runs
     times: deque[float] = field(default_factory=lambda: deque(maxlen=240))
 
     def close_source(self) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.gui.fakes import FACE_POINTS, FakeTracker, ListSource
+from tests.gui.fakes import FACE_POINTS, FakeTracker, ListSource, person_mask
 
 
 @pytest.fixture(scope="session")
@@ -28,10 +28,12 @@ def make_window(qtbot: Any, tmp_path: Path, builtin: dict[str, Any]) -> Callable
     """``make_window(source=None, settings_file=None, grabber_factory=None, stall_after=1.5, start=True)``.
 
     The default source is a :class:`ListSource` of the synthetic face (a "camera": mirrored by
-    default). Output goes to ``tmp_path/out``, settings to ``tmp_path/settings.ini``.
+    default). Output goes to ``tmp_path/out``, settings to ``tmp_path/settings.ini``. The
+    background effect's segmenter is a fake that finds the drawn face (:func:`person_mask`).
     """
     from PyQt6.QtCore import QSettings
 
+    from facefilter.background import FakeSegmenter
     from facefilter.capture import FrameGrabber
     from facefilter.gui.window import MainWindow
     from facefilter.gui.worker import PipelineWorker
@@ -43,7 +45,8 @@ def make_window(qtbot: Any, tmp_path: Path, builtin: dict[str, Any]) -> Callable
     def make(source: Any = None, *, settings_file: Path | None = None, grabber_factory: Any = None,
              stall_after: float = 1.5, start: bool = True, filters: dict[str, Any] | None = None) -> MainWindow:
         filters = dict(builtin if filters is None else filters)
-        worker = PipelineWorker(lambda: Pipeline(FakeTracker(FACE_POINTS), filters),
+        worker = PipelineWorker(lambda: Pipeline(FakeTracker(FACE_POINTS), filters,
+                                                 segmenter=FakeSegmenter(person_mask())),
                                 grabber_factory=grabber_factory or default_grabber, stall_after=stall_after)
         store = QSettings(str(settings_file or tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(worker, filters, store, source=source if source is not None else ListSource(),

@@ -15,6 +15,18 @@ FRAME_SIZE = (240, 320)  # h, w
 FACE_POINTS = mean_face_points(center=(160.0, 125.0), iod=90.0)
 
 
+def person_mask() -> np.ndarray:
+    """float32 240x320: the drawn face (hull of jaw and brows) and a body below the chin, 1 = person."""
+    import cv2
+
+    m = np.zeros(FRAME_SIZE, np.float32)
+    p = np.round(FACE_POINTS).astype(np.int32)
+    cv2.fillConvexPoly(m, cv2.convexHull(np.concatenate([p[:17], p[17:27]])), 1.0)
+    x0, x1 = int(FACE_POINTS[:17, 0].min()), int(FACE_POINTS[:17, 0].max())
+    m[int(FACE_POINTS[8, 1]) - 5 :, x0:x1] = 1.0
+    return m
+
+
 def face_frame(shift: int = 0) -> np.ndarray:
     """A 320x240 BGR frame of the synthetic face (``shift``: a bright column, so frames differ)."""
     img = draw_face(FACE_POINTS, FRAME_SIZE, bg=60)

@@ -126,16 +126,34 @@ def test_command_line() -> None:
     assert (d.source, d.mirror, d.overlay, d.loop) == (None, None, None, True) and isinstance(d, AppOptions)
     assert (d.precision, parse_args(["--precision", "fp32"]).precision) == ("int8", "fp32")
     assert parse_args(["-platform", "offscreen"]).qt_args == ["-platform", "offscreen"]  # passed on to Qt
-    for bad in (["--size", "big"], ["clip.mp4"], ["--sorce", "0"], ["--precision", "int4"]):
+    assert d.background is None  # the remembered background effect
+    assert parse_args(["--background", "color:#00ff00"]).background == "color:#00FF00"
+    assert parse_args(["--background", "image:beach"]).background == "image:beach"
+    for bad in (["--size", "big"], ["clip.mp4"], ["--sorce", "0"], ["--precision", "int4"],
+                ["--background", "sparkles"], ["--background", "color:red"]):
         with pytest.raises(SystemExit):
             parse_args(bad)
 
 
 def test_settings_read_ini_strings(tmp_path: Path) -> None:
     ini = tmp_path / "s.ini"
-    ini.write_text("[General]\nfilter=dog\ncamera=notanumber\noverlay=true\nmirror=false\n")
+    ini.write_text("[General]\nfilter=dog\ncamera=notanumber\noverlay=true\nmirror=false\nbackground=Blur\n")
     s = AppSettings.load(QSettings(str(ini), QSettings.Format.IniFormat))
-    assert (s.filter, s.camera, s.overlay, s.mirror) == ("dog", 0, True, False)
+    assert (s.filter, s.camera, s.overlay, s.mirror, s.background) == ("dog", 0, True, False, "blur")
+    ini.write_text("[General]\nbackground=sparkles\n")
+    assert AppSettings.load(QSettings(str(ini), QSettings.Format.IniFormat)).background == "none"
+
+
+def test_a_missing_background_picture_on_the_command_line_is_one_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from facefilter.gui.app import checked_background
+
+    missing = tmp_path / "gone.png"
+    assert checked_background(f"image:{missing}") == "none"
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(missing) in err and "background effect off" in err
+    assert checked_background("image:office") == "image:office" and checked_background("blur") == "blur"
 
 
 def test_fit_rect_keeps_the_aspect_ratio() -> None:

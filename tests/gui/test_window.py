@@ -249,6 +249,7 @@ def test_settings_round_trip(qtbot: Any, make_window: Callable[..., MainWindow],
     ini = tmp_path / "roundtrip.ini"
     first = make_window(settings_file=ini, start=False)
     first.choose_filter("cat")
+    first.choose_background("blur:20")
     first.set_overlay(True)
     first.set_mirror(False)
     first.resize(700, 520)  # inside the offscreen screen (800x600): restoreGeometry clamps
@@ -256,12 +257,13 @@ def test_settings_round_trip(qtbot: Any, make_window: Callable[..., MainWindow],
     first.close()
 
     stored = AppSettings.load(QSettings(str(ini), QSettings.Format.IniFormat))
-    assert (stored.filter, stored.overlay, stored.mirror) == ("cat", True, False)
+    assert (stored.filter, stored.overlay, stored.mirror, stored.background) == ("cat", True, False, "blur:20")
     second = make_window(settings_file=ini, start=False)
     assert second.active_filter == "cat" and second.filter_bar.action("cat").isChecked()
     assert second.overlay_action.isChecked() and not second.mirror_action.isChecked()
     s = second.worker.settings
-    assert (s.filter, s.overlay, s.mirror_camera) == ("cat", True, False)
+    assert (s.filter, s.overlay, s.mirror_camera, s.background) == ("cat", True, False, "blur:20")
+    assert second.background_combo.currentData() == "blur:20" and second.background_combo.currentText() == "Blur (20)"
     assert (second.width(), second.height()) == (700, 520)
 
 
@@ -399,3 +401,87 @@ def test_screenshot_hook_writes_png_and_description(
     assert img is not None and img.shape[1] == window.width()
     assert json.loads((tmp_path / "shot.png.json").read_text()) == json.loads(json.dumps(info))
     assert info["frame_size"] == [FRAME_SIZE[1], FRAME_SIZE[0]] and len(info["faces"]) == 1
+
+
+def corner_colour(rf: RenderedFrame) -> tuple[int, ...]:
+    """BGR at (5, 5) of the shown frame: the room, far from the drawn face."""
+    return tuple(int(v) for v in rf.frame[5, 5])
+
+
+def test_background_picker_replaces_the_room_and_keeps_the_face(
+    qtbot: Any, make_window: Callable[..., MainWindow]
+) -> None:
+    window = make_window()
+    plain = wait_frame(qtbot, window)
+    assert corner_colour(plain) == (60, 60, 60) and window.background_combo.currentData() == "none"
+    combo = window.background_combo
+    assert [combo.itemData(i) for i in range(combo.count())][:3] == ["none", "blur", "desaturate"]
+    assert {"image:office", "image:studio", "image:beach"} <= {combo.itemData(i) for i in range(combo.count())}
+
+    assert window.choose_background("color:#00FF00")
+    assert window.worker.settings.background == "color:#00FF00" and combo.currentText() == "Colour #00FF00"
+    rf = wait_frame(qtbot, window, lambda rf: corner_colour(rf) == (0, 255, 0))
+    assert eye_brightness(rf) > 200  # the face is still the camera's
+
+    pos = combo.findData("image:beach")
+    combo.setCurrentIndex(pos)
+    combo.activated.emit(pos)  # as a user's pick
+    assert window.settings.background == "image:beach"
+    wait_frame(qtbot, window, lambda rf: corner_colour(rf)[0] > 150 > corner_colour(rf)[2])  # blue sky
+
+    window._fill_background_menu()
+    grey = next(a for a in window.background_menu.actions() if a.text() == "Grey")
+    grey.trigger()
+    assert window.worker.settings.background == "desaturate"
+    window._fill_background_menu()  # rebuilt each time it opens
+    assert [a.text() for a in window.background_menu.actions() if a.isChecked()] == ["Grey"]
+
+
+def test_a_bad_background_picture_says_which_file_and_stays_off(
+    qtbot: Any, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    window = make_window(start=False)
+    window.choose_background("blur")
+    broken = tmp_path / "holiday.jpg"
+    broken.write_bytes(b"\xff\xd8 not really a jpeg")
+    assert not window.choose_background(f"image:{broken}")
+    assert window.last_message is not None
+    title, text = window.last_message
+    assert title == "Background effect off" and str(broken) in text
+    assert window.settings.background == "none" and window.worker.settings.background == "none"
+    assert window.background_combo.currentData() == "none"
+
+
+def test_a_remembered_picture_that_is_gone_turns_the_effect_off_with_a_note(
+    make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    ini = tmp_path / "gone.ini"
+    gone = tmp_path / "removed.png"
+    AppSettings(background=f"image:{gone}").save(QSettings(str(ini), QSettings.Format.IniFormat))
+    window = make_window(settings_file=ini, start=False)
+    assert window.settings.background == "none" and window.worker.settings.background == "none"
+    assert str(gone) in window.statusBar().currentMessage() and "background effect off" in \
+        window.statusBar().currentMessage()
+    assert window.last_message is None  # a note at start-up, not a dialog
+
+
+def test_the_virtual_camera_and_recording_get_the_composited_picture(
+    qtbot: Any, make_window: Callable[..., MainWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyvirtualcam", _fake_pyvirtualcam(None))
+    window = make_window()
+    window.choose_background("color:#0000FF")
+    wait_frame(qtbot, window, lambda rf: corner_colour(rf) == (255, 0, 0))
+    with qtbot.waitSignal(window.worker.vcamStarted, timeout=TIMEOUT):
+        key(qtbot, window, Qt.Key.Key_V)
+    key(qtbot, window, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: len(_FakeCamera.sent) >= 3, timeout=TIMEOUT)
+    qtbot.wait(500)
+    with qtbot.waitSignal(window.worker.recordingFinished, timeout=TIMEOUT) as sig:
+        key(qtbot, window, Qt.Key.Key_R)
+    sent = _FakeCamera.sent[-1]
+    assert tuple(int(v) for v in sent[5, 5]) == (255, 0, 0)  # the call sees the colour behind the face
+    cap = cv2.VideoCapture(sig.args[0])
+    ok, frame = cap.read()
+    cap.release()
+    assert ok and np.abs(frame[5:15, 5:15].astype(int) - (255, 0, 0)).max() < 30  # the recording too (MP4)
