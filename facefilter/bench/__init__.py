@@ -2,7 +2,10 @@
 
 Sub-commands: ``model`` (training img/s, inference ms per face), ``pipeline`` (end-to-end
 tracking on a synthetic clip, against a MediaPipe Face Mesh reference), ``filters`` (render
-ms per face per layer), ``pose`` (head pose accuracy and ms per face).
+ms per face per layer), ``pose`` (head pose accuracy and ms per face), ``background`` (person
+mask and background effect: ms per frame, face coverage, edge flicker, ghosting), ``swap`` (face
+swap ms per face, feathered against Poisson blending, and how visible the seam is), ``sheet`` (a
+contact sheet of a pipeline clip: tracked points per frame, tracker variants side by side).
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ COMMANDS = {
     "pipeline": "facefilter.bench.pipeline",
     "filters": "facefilter.bench.filters",
     "pose": "facefilter.bench.pose",
+    "background": "facefilter.bench.background",
+    "swap": "facefilter.bench.swap",
+    "sheet": "facefilter.bench.sheet",
 }
 
 

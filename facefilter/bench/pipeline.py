@@ -9,8 +9,14 @@ handles every frame in turn: decode -> detect/track -> landmarks -> smoothing ->
 
 Printed per clip and pipeline: FPS, per-stage ms p50/p95, NME against the known landmarks,
 miss rate, jitter on the still part (std over time of each point's error, % of the
-inter-ocular distance, frames 10 on), id switches and peak memory. ``--memory-frames 10000``
+inter-ocular distance, frames 10 on), id switches and peak memory; for ours also the still
+part's head pose jitter (std over time of yaw, pitch and roll, degrees). ``--memory-frames 10000``
 adds a long run that samples the process memory as it goes.
+
+Clips: ``--faces 1,3,2@70`` (counts, ``@`` a face size in px) times ``--speeds 1,2,3`` (the
+motion run faster). For each, the motion figures of :mod:`facefilter.bench.motion` (NME still /
+moving / fastest quarter, lag along the motion, shake, still jitter, misses) for ours, Face Mesh
+and the network alone cropped from the true points ("true boxes"), then one Markdown table.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from facefilter.bench.motion import TABLE_HEAD, format_scores, motion_scores, table_row, true_box_results
 from facefilter.bench.scene import FaceSprite, background, composite, make_sprite, place
 from facefilter.types import OUTER_EYE_CORNERS
 
@@ -37,7 +44,11 @@ JITTER_SKIP = 10  # frames of the still part left out of the jitter (the tracker
 
 @dataclass(frozen=True)
 class ClipSpec:
-    """What clip to build: ``faces`` people, ``still`` then ``motion`` seconds at ``fps``, noise sigma."""
+    """What clip to build: ``faces`` people, ``still`` then ``motion`` seconds at ``fps``, noise sigma.
+
+    ``side``: the faces' tight-box side in px (``None``: 170 for one face, 115 for more);
+    ``speed``: the motion runs this many times faster (same paths, same amplitudes).
+    """
 
     faces: int
     still: float = 2.0
@@ -45,6 +56,32 @@ class ClipSpec:
     fps: float = 30.0
     noise: float = 2.0
     seed: int = 0
+    side: float | None = None
+    speed: float = 1.0
+
+    @property
+    def name(self) -> str:
+        """Short label, e.g. ``"3 faces"``, ``"2 faces 70px 3x"``."""
+        label = f"{self.faces} face{'s' * (self.faces > 1)}"
+        if self.side is not None:
+            label += f" {self.side:g}px"
+        return label + (f" {self.speed:g}x" if self.speed != 1 else "")
+
+
+def clip_specs(faces: str, speeds: str, still: float, motion: float, noise: float) -> list[ClipSpec]:
+    """The clips of ``--faces`` (``"1,3,2@70"``: counts, ``@`` a face side in px) times ``--speeds`` (``"1,2,3"``)."""
+    specs = []
+    for token in faces.split(","):
+        count, _, side = token.strip().partition("@")
+        try:
+            n, px = int(count), (float(side) if side else None)
+            rates = [float(v) for v in speeds.split(",")]
+        except ValueError as exc:
+            raise ValueError(f"--faces {faces!r} / --speeds {speeds!r}: {exc}") from None
+        if n < 1 or (px is not None and px <= 0) or any(r <= 0 for r in rates):
+            raise ValueError(f"--faces {faces!r} / --speeds {speeds!r}: counts, sides and speeds must be positive")
+        specs += [ClipSpec(n, still, motion, noise=noise, side=px, speed=r) for r in rates]
+    return specs
 
 
 def pick_faces(data: Path, n: int, seed: int) -> list[FaceSprite]:
@@ -73,11 +110,12 @@ def pick_faces(data: Path, n: int, seed: int) -> list[FaceSprite]:
 def trajectory(spec: ClipSpec, k: int, t: float) -> tuple[tuple[float, float], float, float]:
     """Face ``k``'s (centre, box side, roll deg) at time ``t`` s: still, then smooth motion."""
     n = spec.faces
-    base_side = 170.0 if n == 1 else 115.0
+    base_side = spec.side if spec.side is not None else (170.0 if n == 1 else 115.0)
     cx = SIZE[0] * (k + 1) / (n + 1)
     cy = SIZE[1] * 0.5
     m = max(0.0, t - spec.still)
     ramp = min(1.0, m / 0.5)  # ease into the motion
+    m *= spec.speed
     ph = 1.7 * k
     dx = (60.0 if n == 1 else 25.0) * np.sin(2 * np.pi * m / 3.1 + ph)
     dy = 30.0 * np.sin(2 * np.pi * m / 2.3 + ph)
@@ -93,7 +131,7 @@ def build_clip(spec: ClipSpec, data: Path, out_dir: Path) -> tuple[Path, np.ndar
     rng = np.random.default_rng(spec.seed)
     n_frames = round((spec.still + spec.motion) * spec.fps)
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"clip_{spec.faces}faces.avi"
+    path = out_dir / f"clip_{spec.name.replace(' ', '_')}.avi"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), spec.fps, SIZE)
     if not writer.isOpened():
         raise RuntimeError(f"{path}: cannot write an MJPG AVI")
@@ -132,7 +170,7 @@ def run_pipeline(kind: str, clip: str, opts: dict[str, object], frames: int = 0)
     torch.set_num_threads(int(opts.get("threads") or torch.get_num_threads()))
     from facefilter.capture import VideoFileSource
 
-    filt, filter_name = _one_filter()
+    filt, filter_name = _one_filter(opts.get("filter"))  # type: ignore[arg-type]
     if kind == "ours":
         from facefilter.detect import BlazeFaceDetector
         from facefilter.landmarks import LandmarkModel
@@ -146,6 +184,7 @@ def run_pipeline(kind: str, clip: str, opts: dict[str, object], frames: int = 0)
         pipe = Pipeline(tracker, {filter_name: filt} if filt is not None else None)
         pipe.active_filter = filter_name if filt is not None else None
         pipe.overlay = filt is None
+        pipe.set_background(str(opts.get("background") or "none"))  # before the filter, as in the app
     else:
         from facefilter.bench.facemesh68 import FaceMeshReference
         from facefilter.overlay import draw_overlay
@@ -153,20 +192,21 @@ def run_pipeline(kind: str, clip: str, opts: dict[str, object], frames: int = 0)
 
         mesh = FaceMeshReference(max_faces=4)
 
-    def step(frame: np.ndarray, t: float) -> tuple[list[np.ndarray], list[int], dict[str, float]]:
+    def step(frame: np.ndarray, t: float) -> tuple[list[np.ndarray], list[int], dict[str, float], list]:
         if kind == "ours":
             res = pipe.process(frame, t)
-            return [f.landmarks for f in res.faces], [f.id for f in res.faces], res.timings_ms
+            angles = [(f.pose.yaw, f.pose.pitch, f.pose.roll) if f.pose is not None else None for f in res.faces]
+            return [f.landmarks for f in res.faces], [f.id for f in res.faces], res.timings_ms, angles
         t0 = time.perf_counter()
         pts = mesh.process(frame)
         t1 = time.perf_counter()
         faces = [Face(Box.from_points(p), p, i + 1) for i, p in enumerate(pts)]
         if filt is not None and faces:
-            filt.render(frame, faces)
+            filt.render(frame, faces, t)
         else:
             draw_overlay(frame.copy(), faces)
         t2 = time.perf_counter()
-        return pts, [], {"landmarks": (t1 - t0) * 1000, "render": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
+        return pts, [], {"landmarks": (t1 - t0) * 1000, "render": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}, []
 
     out: dict[str, object] = {"filter": filter_name or "overlay (no filters package)", "rss_start_mb": _rss_mb()}
     results, timings, memory = [], [], []
@@ -184,13 +224,13 @@ def run_pipeline(kind: str, clip: str, opts: dict[str, object], frames: int = 0)
                 continue
             break
         decode = (time.perf_counter() - td) * 1000
-        pts, ids, tm = step(frame, i / fps)
+        pts, ids, tm, angles = step(frame, i / fps)
         tm = {**tm, "decode": decode, "end_to_end": decode + tm["total"]}
         if frames:
             if i % 1000 == 0:
                 memory.append((i, _rss_mb()))
         else:
-            results.append((pts, ids))
+            results.append((pts, ids, angles))
             timings.append(tm)
         i += 1
         if frames and i >= frames:
@@ -206,14 +246,16 @@ def run_pipeline(kind: str, clip: str, opts: dict[str, object], frames: int = 0)
     return out
 
 
-def _one_filter() -> tuple[object | None, str | None]:
-    """The first built-in filter, when the filters package provides them."""
+def _one_filter(wanted: str | None = None) -> tuple[object | None, str | None]:
+    """The built-in filter ``wanted`` (default: sunglasses, else the first), when the filters package provides them."""
     try:
         from facefilter.filters import builtin_filters
     except ImportError:
         return None, None
     filters = builtin_filters()
-    for name in ("sunglasses", *filters):
+    if wanted is not None and wanted not in filters:
+        raise ValueError(f"no built-in filter {wanted!r}; there are {', '.join(filters)}")
+    for name in (wanted or "sunglasses", *filters):
         if name in filters:
             return filters[name], name
     return None, None
@@ -229,10 +271,10 @@ class Scores:
     id_switches: int
 
 
-def score(results: list[tuple[list[np.ndarray], list[int]]], truth: np.ndarray, still_frames: int) -> Scores:
+def score(results: list[tuple], truth: np.ndarray, still_frames: int) -> Scores:
     """Match predictions to true faces per frame (nearest centre within 0.5 IOD) and score them.
 
-    ``results`` holds per frame (list of ``(68, 2)`` predictions, their ids); without ids
+    ``results`` holds per frame (list of ``(68, 2)`` predictions, their ids, ...); without ids
     (the reference) id switches are reported as -1.
     """
     a, b = OUTER_EYE_CORNERS
@@ -240,7 +282,7 @@ def score(results: list[tuple[list[np.ndarray], list[int]]], truth: np.ndarray, 
     err = np.full((n_frames, n_faces), np.nan)
     pos_err = np.full((n_frames, n_faces, 68, 2), np.nan)
     who = np.full((n_frames, n_faces), -1)
-    has_ids = any(ids for _, ids in results)
+    has_ids = any(r[1] for r in results)
     for t in range(n_frames):
         preds = [np.asarray(p, np.float64) for p in results[t][0]]
         ids = results[t][1]
@@ -268,6 +310,29 @@ def score(results: list[tuple[list[np.ndarray], list[int]]], truth: np.ndarray, 
     )
 
 
+def pose_jitter(results: list[tuple], truth: np.ndarray, still_frames: int) -> np.ndarray | None:
+    """Still-face head pose jitter: ``(3,)`` std over time (deg) of yaw, pitch, roll, mean over faces.
+
+    ``results`` holds per frame (predicted points, ids, per-face ``(yaw, pitch, roll)`` or None);
+    faces are matched to the truth as in :func:`score`, on the still frames from ``JITTER_SKIP``.
+    ``None`` when no face has a pose there.
+    """
+    n_faces = truth.shape[1]
+    angles = np.full((max(still_frames - JITTER_SKIP, 0), n_faces, 3), np.nan)
+    for t in range(JITTER_SKIP, min(still_frames, len(results))):
+        preds, _, poses = results[t][:3]
+        for k in range(n_faces):
+            gt = truth[t, k].astype(np.float64)
+            d = [float(np.linalg.norm(np.asarray(p, np.float64).mean(0) - gt.mean(0))) for p in preds]
+            j = int(np.argmin(d)) if d else -1
+            near = j >= 0 and d[j] < 0.5 * float(np.linalg.norm(gt[36] - gt[45]))
+            if near and j < len(poses) and poses[j] is not None:
+                angles[t - JITTER_SKIP, k] = poses[j]
+    if not np.isfinite(angles).any():
+        return None
+    return np.nanmean(np.nanstd(angles, axis=0), axis=0)
+
+
 def _child(kind: str, clip: str, opts: dict[str, object], frames: int, queue: mp.Queue) -> None:
     try:
         queue.put(run_pipeline(kind, clip, opts, frames))
@@ -289,7 +354,8 @@ def in_child(kind: str, clip: Path, opts: dict[str, object], frames: int = 0) ->
 
 
 def _stage_table(timings: list[dict[str, float]]) -> str:
-    keys = [k for k in ("decode", "detect", "landmarks", "smooth", "render", "end_to_end") if k in timings[0]]
+    keys = [k for k in ("decode", "detect", "landmarks", "smooth", "pose", "background", "render", "end_to_end")
+            if k in timings[0]]
     cells = []
     for k in keys:
         v = np.array([t[k] for t in timings])
@@ -307,14 +373,23 @@ def report(name: str, res: dict[str, object], truth: np.ndarray, still_frames: i
           f"CPU {cpu_ms:.1f} ms/frame  NME {s.nme:.2f}% (still {s.nme_still:.2f}, moving {s.nme_motion:.2f})  "
           f"miss {s.miss:.1f}%  jitter {s.jitter:.3f}% IOD  id switches {s.id_switches}  peak {res['peak_mb']:.0f} MB")
     print(f"            ms p50/p95: {_stage_table(timings)}")  # type: ignore[arg-type]
+    jit = pose_jitter(res["results"], truth, still_frames)  # type: ignore[arg-type]
+    if jit is not None:
+        print(f"            still head pose jitter (std) yaw {jit[0]:.3f} pitch {jit[1]:.3f} roll {jit[2]:.3f} deg")
     return {"fps": fps, "p50_ms": float(np.percentile(e2e, 50)), "p95_ms": float(np.percentile(e2e, 95)),
-            "cpu_ms_per_frame": cpu_ms, **s.__dict__, "peak_mb": res["peak_mb"], "filter": res["filter"]}
+            "cpu_ms_per_frame": cpu_ms, **s.__dict__, "peak_mb": res["peak_mb"], "filter": res["filter"],
+            "pose_jitter_deg": None if jit is None else jit.tolist()}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="facefilter-bench pipeline", description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="300-W folder with labels.xml")
-    ap.add_argument("--faces", default="1,3", help="comma-separated face counts, one clip each")
+    ap.add_argument("--faces", default="1,3,2@70",
+                    help="comma-separated clips: N faces, or N@SIDE for faces SIDE px tall (default 170 px for one "
+                         "face, 115 for more)")
+    ap.add_argument("--speeds", default="1", help="comma-separated motion speeds, one clip each (grid: 1,2,3)")
+    ap.add_argument("--no-true-boxes", action="store_true",
+                    help="skip the network-alone reference cropped from the true points")
     ap.add_argument("--still", type=float, default=2.0, help="seconds without motion at the start")
     ap.add_argument("--motion", type=float, default=8.0, help="seconds of head motion after that")
     ap.add_argument("--noise", type=float, default=2.0, help="camera noise sigma (grey levels)")
@@ -325,6 +400,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--precision", choices=("int8", "fp32"), default="int8",
                     help="ONNX landmark network: the shipped int8 graph (default, as the app) or fp32")
     ap.add_argument("--no-smoothing", action="store_true")
+    ap.add_argument("--background", default="none", metavar="EFFECT",
+                    help="background effect in our pipeline, as facefilter --background (e.g. blur; default none)")
+    ap.add_argument("--filter", default=None, metavar="NAME",
+                    help="built-in filter both pipelines render, with the frame time (default: sunglasses)")
     ap.add_argument("--no-reference", action="store_true", help="skip the MediaPipe Face Mesh reference")
     ap.add_argument("--device", default=None, help="landmark model device (default: CUDA if present, else CPU)")
     ap.add_argument("--weights", default=None, help="landmark weights (default: the shipped ones)")
@@ -335,22 +414,35 @@ def main(argv: list[str] | None = None) -> int:
 
     opts = {"redetect": args.redetect, "flip_test": args.flip_test, "backend": args.backend, "device": args.device,
             "weights": args.weights, "threads": args.threads, "no_smoothing": args.no_smoothing,
-            "precision": args.precision}
+            "precision": args.precision, "background": args.background, "filter": args.filter}
     figures: dict[str, object] = {"options": {k: str(v) for k, v in vars(args).items()}}
+    rows: list[str] = []
     with tempfile.TemporaryDirectory(prefix="facefilter-bench-") as tmp:
-        for n in (int(v) for v in args.faces.split(",")):
-            spec = ClipSpec(n, args.still, args.motion, noise=args.noise)
+        for spec in clip_specs(args.faces, args.speeds, args.still, args.motion, args.noise):
+            n = spec.faces
             clip, truth = build_clip(spec, args.data, Path(tmp))
             still_frames = round(spec.still * spec.fps)
-            print(f"{n} face{'s' * (n > 1)}: {len(truth)} frames 640x480 ({spec.still:g} s still, {spec.motion:g} s "
+            print(f"{spec.name}: {len(truth)} frames 640x480 ({spec.still:g} s still, {spec.motion:g} s "
                   f"moving, noise {spec.noise:g}), redetect every {args.redetect}, flip_test "
                   f"{'on' if args.flip_test else 'off'}, {args.backend} backend, {args.precision}")
+            key = f"{n}_faces" if spec.side is None and spec.speed == 1 else spec.name.replace(" ", "_")
             ours = in_child("ours", clip, opts)
             print(f"  rendering: {ours['filter']}")
-            figures[f"{n}_faces"] = {"ours": report("ours", ours, truth, still_frames)}
+            figures[key] = {"ours": report("ours", ours, truth, still_frames)}
+            runs = [("ours", ours)]
             if not args.no_reference:
                 ref = in_child("facemesh", clip, opts)
-                figures[f"{n}_faces"]["facemesh"] = report("Face Mesh", ref, truth, still_frames)  # type: ignore[index]
+                figures[key]["facemesh"] = report("Face Mesh", ref, truth, still_frames)  # type: ignore[index]
+                runs.append(("Face Mesh", ref))
+            if not args.no_true_boxes:
+                runs.append(("true boxes", {"results": true_box_results(str(clip), truth, opts)}))
+            for name, res in runs:
+                m = motion_scores(res["results"], truth, still_frames, spec.fps)  # type: ignore[arg-type]
+                print(format_scores(name, m))
+                fps = res["frames"] / res["wall_s"] if "wall_s" in res else None  # type: ignore[operator]
+                rows.append(table_row(spec.name, name, m, fps))
+                figures[key].setdefault(name.replace(" ", "_").lower(), {})["motion"] = m.__dict__  # type: ignore
+        print("\n" + TABLE_HEAD + "\n" + "\n".join(rows))
         if args.memory_frames:
             clip, _ = build_clip(ClipSpec(1, args.still, args.motion, noise=args.noise), args.data, Path(tmp))
             res = in_child("ours", clip, opts, frames=args.memory_frames)

@@ -62,6 +62,19 @@ class OneEuroFilter:
     def reset(self) -> None:
         self._x = self._dx = None
 
+    def move(self, m: np.ndarray) -> None:
+        """Carry the state along a known 2-D motion: points ``(..., 2)`` by the 2x3 affine ``m``
+        (``x -> A x + b``), velocities by ``A``. The next sample is then filtered against where the
+        last filtered points went, so a motion that ``m`` explains is followed without lag and only
+        what it does not explain (shape, noise) is smoothed."""
+        if self._x is None or self._dx is None:
+            return
+        m = np.asarray(m, dtype=np.float64)
+        if m.shape != (2, 3) or self._x.shape[-1] != 2:
+            raise ValueError(f"move needs a 2x3 matrix and 2-D points, got {m.shape} and {self._x.shape}")
+        self._x = self._x @ m[:, :2].T + m[:, 2]
+        self._dx = self._dx @ m[:, :2].T
+
     def __call__(self, x: np.ndarray, t: float, scale: float = 1.0) -> np.ndarray:
         """Filter sample ``x`` taken at time ``t`` (s); returns float64 of ``x``'s shape."""
         x = np.asarray(x, dtype=np.float64)
@@ -98,6 +111,14 @@ class LandmarkSmoother:
     def reset(self) -> None:
         self._filter.reset()
         self._last = None
+
+    def move(self, m: np.ndarray) -> None:
+        """The face moved by the 2x3 similarity ``m`` (last frame's pixels -> this frame's) since the
+        last call: carry the filter along (:meth:`OneEuroFilter.move`)."""
+        self._filter.move(m)
+        if self._last is not None:
+            m = np.asarray(m, dtype=np.float64)
+            self._last = (self._last @ m[:, :2].T + m[:, 2]).astype(np.float32)
 
     def __call__(self, points: np.ndarray, t: float) -> np.ndarray:
         """Smoothed float32 ``(68, 2)`` points for raw ``points`` seen at time ``t`` (seconds)."""

@@ -1,26 +1,30 @@
 """The marble statue: a face the project renders itself, the source of the ``marble_statue`` swap filter.
 
 The face is a height field carved the way a sculptor works a classical bust, every feature placed
-at the template's 68 points so the swap (which warps by them) finds each one where it was carved:
+at the template's 68 points (:data:`facefilter.filters.geometry.TEMPLATE_68`), so the swap, which
+warps by them, finds each one where it was carved:
 
-* a smooth mass (a thin-plate spline through depths read off the 3-D mean face,
-  :data:`facefilter.pose.MEAN_FACE_3D`, for the jaw, brows, cheeks and muzzle; an ellipsoid
-  skull above), with a brow ridge, cheekbones, a chin and the groove above it;
-* eyes as balls in their sockets under lids of real thickness (a crisp step along the eye
-  contour), a fold above the upper lid, an incised iris and a drilled, bean-shaped pupil;
-* a nose built from a dorsum, a tip and two wings (the alar creases are where they meet),
-  nostrils drilled under it, a philtrum below;
-* lips with a sharp vermilion edge and a cupid's bow on the landmarks, parted by a drilled line
-  that deepens into the mouth corners;
-* snail curls over the hair.
+* the head's mass: rows of superelliptic section (flat in front, turning back to the jaw line,
+  which is the silhouette) along a profile of the forehead, nasion, muzzle and chin, the neck
+  behind; a brow arch, cheekbones, soft folds from the nose's wings, a chin;
+* eyes as balls in sockets hollowed under the brows, under lids of real thickness (a crisp step
+  along the eye contour, the upper lid shading the ball), a fold above the upper lid, the inner
+  corner filled, an incised iris and a drilled, bean-shaped pupil;
+* a nose of flat bridge planes rounding into the tip, the wings swelling from a broad lobule
+  (the alar creases are its steep edge), its underside turned down to the line 31-35, nostrils
+  drilled above that line, a philtrum of two columns down to the cupid's bow;
+* lips with a crisp vermilion edge on the outer lip points, rolling in at the inner points; the
+  narrow gap between those in shadow, a drilled line along it deepening into dark corners;
+* ears, and snail curls over the hair.
 
-It is shaded like polished marble (a soft key light from above, multi-scale cavity occlusion,
-a faint gloss, light scattered under the surface) over a veined white stone, at twice the
-output resolution and reduced, so edges stay crisp without aliasing.
+It is lit like polished marble (a soft key from above casting soft shadows, a weak fill,
+multi-scale cavity occlusion with grime settled in the hollows, a satin gloss, light scattered
+under the surface) over a veined white stone, at twice the output resolution and reduced, so
+edges stay crisp without aliasing.
 
 Conventions: images BGR(A) ``uint8``; points are pixels (origin at the centre of the top-left
-pixel, y down) or template units (:data:`facefilter.filters.geometry.TEMPLATE_68`: the outer
-eye corners at x = -0.5 and 0.5); depth grows away from the viewer (negative: nearer).
+pixel, y down) or template units (the outer eye corners at x = -0.5 and 0.5, y down); depth is
+in template units or pixels and grows away from the viewer (negative: nearer).
 """
 
 from __future__ import annotations
@@ -139,8 +143,9 @@ def statue_landmarks() -> np.ndarray:
 _PROFILE = ((-1.5, 0.62), (-1.25, 0.32), (-1.0, 0.04), (-0.7, -0.13), (-0.45, -0.2), (-0.25, -0.235),
             (-0.05, -0.2), (0.2, -0.2), (0.5, -0.215), (0.7, -0.2), (0.88, -0.145), (1.0, -0.115),
             (1.15, -0.11), (1.25, -0.06), (1.33, 0.06), (1.4, 0.3), (1.5, 1.2))  # fmt: skip
-_HALF_WIDTH = ((-1.5, 0.15), (-1.25, 0.5), (-1.0, 0.7), (-0.6, 0.84), (-0.2, 0.87), (0.02, 0.85), (0.23, 0.83),
-               (0.44, 0.8), (0.65, 0.74), (0.84, 0.66), (1.01, 0.55), (1.16, 0.4), (1.28, 0.22), (1.36, 0.05))  # fmt: skip
+_HALF_WIDTH = ((-1.5, 0.15), (-1.25, 0.5), (-1.0, 0.7), (-0.6, 0.84), (-0.2, 0.87), (0.02, 0.85),
+               (0.23, 0.83), (0.44, 0.8), (0.65, 0.74), (0.84, 0.66), (1.01, 0.55), (1.16, 0.4),
+               (1.28, 0.22), (1.36, 0.05))  # fmt: skip
 _SIDE_DEPTH = ((-1.5, 0.3), (-1.0, 0.6), (-0.5, 0.78), (0.0, 0.8), (0.5, 0.72), (0.9, 0.58), (1.2, 0.4), (1.36, 0.2))
 _SQUARENESS = ((-1.0, 2.6), (-0.3, 2.6), (0.3, 2.3), (0.8, 2.0), (1.3, 2.0))  # of the cross-section (2: an ellipse)
 NECK = (0.72, 0.5)  # the neck's half-width and the depth of its front (template units)
@@ -174,7 +179,8 @@ def _ring(d: np.ndarray, width: float) -> np.ndarray:
 
 
 def _brows_and_cheeks(f: _Field, t: np.ndarray) -> None:
-    """Brow ridge (a crisp lower edge into the socket), cheekbones, chin and the groove above it."""
+    """The brows' arches (their lower edge is cut by the eye sockets, :func:`_eye`), cheekbones with
+    a soft hollow under them, the folds beside the mouth, the glabella, the chin and the groove above it."""
     for side in (-1, 1):
         brow = t[17:22] if side < 0 else t[22:27][::-1]  # inner end last
         curve = spline(brow + [0, 0.02])
@@ -254,9 +260,11 @@ def _eye(f: _Field, t: np.ndarray, side: int) -> None:
     carved = (lids + (iris - lids) * opening - f.z[sl]).astype(np.float32)
     f.z[sl] += cv2.GaussianBlur(carved, (0, 0), 0.8)
     f.dark[sl] = np.maximum(f.dark[sl], (0.55 * pupil + 0.3 * ring) * opening)
-    # The crease where the lids meet the ball stays dark.
+    # The crease where the lids meet the ball stays dark, and the upper lid shades the ball under it.
     d_edge, _ = _seg_dist(u, v, np.concatenate([contour, contour[:1]]))
-    f.dark[sl] = np.maximum(f.dark[sl], 0.2 * _ring(d_edge, 0.008) * opening)
+    d_top, _ = _seg_dist(u, v, spline(eye[[0, 1, 2, 3]]))
+    shade = 0.12 + 0.25 * _ring(d_top, 0.03) + 0.2 * _ring(d_edge, 0.008)
+    f.dark[sl] = np.maximum(f.dark[sl], shade * opening)
 
 
 def _nose(f: _Field, t: np.ndarray) -> None:
@@ -279,7 +287,7 @@ def _nose(f: _Field, t: np.ndarray) -> None:
     nose += 0.022 * _bump(u, v, (0.0, tip + 0.012), (0.1, 0.09), 1.5)
     bottom = spline(t[31:36])
     y_bottom = np.interp(u, bottom[:, 0], bottom[:, 1])
-    nose *= _smoothstep(0.0, 0.07, y_bottom - v + 0.004) ** 0.8
+    nose *= _smoothstep(0.0, 0.09, y_bottom - v + 0.006)
     f.z[sl] -= cv2.GaussianBlur(nose.astype(np.float32), (0, 0), 0.7)
     # Nostrils: drilled ovals above 31-33 and 33-35, tilted along the nose's bottom.
     for a, b, side in ((31, 33, -1), (35, 33, 1)):
@@ -288,7 +296,7 @@ def _nose(f: _Field, t: np.ndarray) -> None:
         angle = float(np.arctan2(pb[1] - pa[1], pb[0] - pa[0]))
         hole = _bump(u, v, tuple(centre), (0.032, 0.011), 0.5, angle)
         f.z[sl] += 0.03 * hole
-        f.dark[sl] = np.maximum(f.dark[sl], 0.35 * np.clip(hole * 2.0, 0, 1))
+        f.dark[sl] = np.maximum(f.dark[sl], 0.3 * np.clip(hole * 2.0, 0, 1))
     # Philtrum: two columns from under the nose down to the cupid's bow, a groove between.
     for side in (-1, 1):
         col = np.array([[side * 0.025, bottom_y + 0.02], [side * 0.062, t[50, 1] - 0.004]])
@@ -315,26 +323,33 @@ def _lip(f: _Field, sl: tuple[slice, slice], u: np.ndarray, v: np.ndarray, outer
 
 
 def _mouth(f: _Field, t: np.ndarray) -> None:
-    """Lips with a sharp vermilion border and a cupid's bow on the landmarks, rolling in to a drilled
-    line half-way between the inner lip points, that deepens into dark corners."""
+    """Lips with a sharp vermilion border and a cupid's bow on the landmarks, rolling in at the
+    inner lip points; the narrow gap between those is in shadow, with a drilled line along it that
+    deepens into dark corners (when a face closes its mouth the gap closes and the lips' rolled
+    edges meet as the parting)."""
     sl, u, v = f.window(np.array([-0.45, 0.55]), np.array([0.45, 1.05]))
-    line = spline(np.concatenate([t[48:49], (t[[61, 62, 63]] + t[[67, 66, 65]]) / 2, t[54:55]]), samples=12)
     upper_out = spline(t[48:55], samples=12)
+    upper_in = spline(t[[48, 60, 61, 62, 63, 64, 54]], samples=12)
     lower_out = spline(t[[48, 59, 58, 57, 56, 55, 54]], samples=12)
+    lower_in = spline(t[[48, 60, 67, 66, 65, 64, 54]], samples=12)
+    line = spline(np.concatenate([t[48:49], (t[[61, 62, 63]] + t[[67, 66, 65]]) / 2, t[54:55]]), samples=12)
     z = f.z[sl]
-    lips = _lip(f, sl, u, v, upper_out, line, 0.04, 0.55, 0.8) + _lip(f, sl, u, v, lower_out, line, 0.042, 0.5, 1.0)
-    z -= cv2.GaussianBlur(lips.astype(np.float32), (0, 0), 1.0)
-    # The parting: a drilled line, darkest and deepest at the corners.
+    lips = _lip(f, sl, u, v, upper_out, upper_in, 0.04, 0.5, 0.8)
+    lips += _lip(f, sl, u, v, lower_out, lower_in, 0.045, 0.45, 1.0)
+    gap = f.poly_mask(sl, np.concatenate([upper_in, lower_in[::-1]]), 0.8)
+    z += cv2.GaussianBlur((0.02 * gap - lips).astype(np.float32), (0, 0), 1.0)
+    f.dark[sl] = np.maximum(f.dark[sl], 0.3 * gap)
+    # The drilled line, darkest and deepest at the corners.
     d, along = _seg_dist(u, v, line)
     corner = 1 - _arch(along) ** 0.5
     groove = _ring(d, 0.01 + 0.004 * corner)
-    z += (0.03 + 0.02 * corner) * groove
-    f.dark[sl] = np.maximum(f.dark[sl], (0.15 + 0.45 * corner) * groove)
+    z += (0.02 + 0.015 * corner) * groove
+    f.dark[sl] = np.maximum(f.dark[sl], (0.3 + 0.25 * corner) * groove)
     for i in (48, 54):
-        pit = _bump(u, v, (float(t[i, 0]), float(t[i, 1])), (0.014, 0.01), 1.0)
-        z += 0.02 * pit
-        f.dark[sl] = np.maximum(f.dark[sl], 0.6 * np.clip(pit * 2, 0, 1))
-    # The shadow under the lower lip, and the dimples of flesh beside the corners.
+        pit = _bump(u, v, (float(t[i, 0]), float(t[i, 1])), (0.012, 0.009), 1.0)
+        z += 0.015 * pit
+        f.dark[sl] = np.maximum(f.dark[sl], 0.45 * np.clip(pit * 2, 0, 1))
+    # The shadow under the lower lip.
     lip_bottom = spline(t[[55, 56, 57, 58, 59]]) + [0, 0.025]
     d, along = _seg_dist(u, v, lip_bottom)
     z += 0.012 * _ring(d, 0.035) * _arch(along) ** 0.5
@@ -397,7 +412,7 @@ def hair_depth(rng: np.random.Generator, region: np.ndarray, unit: float) -> np.
     if len(xs) == 0:
         return out
     h, w = region.shape
-    r0 = 0.085 * unit
+    r0 = 0.1 * unit
     half = int(np.ceil(1.3 * r0))
     yy, xx = np.mgrid[-half : half + 1, -half : half + 1].astype(np.float32)
     for i in rng.permutation(len(xs))[:1200]:
@@ -491,7 +506,7 @@ def _shade(depth_px: np.ndarray, dark: np.ndarray, albedo: np.ndarray) -> np.nda
     n /= np.linalg.norm(n, axis=-1, keepdims=True)
     key = (KEY / np.linalg.norm(KEY)).astype(np.float32)
     fill = (FILL / np.linalg.norm(FILL)).astype(np.float32)
-    wrap = 0.25  # light wrapping round the forms: stone lets a little through
+    wrap = 0.3  # light wrapping round the forms: stone lets a little through
     diffuse = np.clip((n @ key + wrap) / (1 + wrap), 0, 1)
     soft = np.clip(n @ fill, 0, 1)
     half = key + np.array([0, 0, -1.0], np.float32)
@@ -512,7 +527,7 @@ def _shade(depth_px: np.ndarray, dark: np.ndarray, albedo: np.ndarray) -> np.nda
     grime = np.clip(1.6 * cavity + 0.6 * dark, 0, 1)[..., None]
     albedo = albedo * (1 - grime * (1 - GRIME))
     sheen = np.clip(n @ half, 0, 1) ** 6
-    colour = albedo * light[..., None] + ((0.12 * spec + 0.05 * sheen) * ao)[..., None]
+    colour = albedo * light[..., None] + ((0.07 * spec + 0.04 * sheen) * ao)[..., None]  # satin, not glass
     # Light scattered under the surface: a warm, blurred glow that softens the shadows' edges.
     glow = cv2.GaussianBlur(colour, (0, 0), 0.012 * unit) * np.array([0.93, 0.97, 1.03], np.float32)
     return 0.78 * colour + 0.22 * glow
@@ -547,8 +562,8 @@ def draw_marble_statue() -> FilterArt:
         "placement": "swap",
         "source": "statue.png",
         "source_points": "statue_points.json",
-        "colour": 0.1,
-        "lightness": 0.5,
+        "colour": 0.15,
+        "lightness": 0.4,
         "keep_eyes": False,
     }
     points = json.dumps({"points": np.round(lm, 2).tolist()}) + "\n"
