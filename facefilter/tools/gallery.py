@@ -105,7 +105,7 @@ def _cell(face: GalleryFace, flt: Filter | None, size: int, background: Backgrou
     (the padding counts as background) and the effect fills everything behind them.
     """
     scale = geometry.face_scale(face.landmarks)
-    pad = round(2.2 * scale)
+    pad = round(2.8 * scale)
     img = cv2.copyMakeBorder(face.image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(72, 72, 72))
     lm = face.landmarks + pad
     if background is not None:
@@ -115,8 +115,8 @@ def _cell(face: GalleryFace, flt: Filter | None, size: int, background: Backgrou
     if flt is not None:
         img = flt.render(img, [lm])
     cx = lm[:, 0].mean()
-    cy = lm[:, 1].mean() - 0.5 * scale
-    half = 1.75 * scale
+    cy = lm[:, 1].mean() - 0.95 * scale  # head-space hats, halos and antlers stand well above the brows
+    half = 2.15 * scale
     big = 2 * size  # warp at twice the size, then box-filter down: smooth whether zooming in or out
     k = big / (2 * half)
     m = np.array([[k, 0, big / 2 - 0.5 - k * cx], [0, k, big / 2 - 0.5 - k * cy]])
