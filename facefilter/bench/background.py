@@ -47,8 +47,9 @@ from facefilter.background import (
 )
 from facefilter.background.segmenter import DEFAULT_MODEL, upsample
 from facefilter.bench.scene import background
+from facefilter.data import SHARED_DATA
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ibug300w-train"
+DEFAULT_DATA = SHARED_DATA / "ibug300w-train"
 SIZE = (640, 480)
 PHOTO = 480  # side of the 300-W crop in the frame
 X0 = (SIZE[0] - PHOTO) // 2

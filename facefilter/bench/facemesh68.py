@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from facefilter.data import SHARED_DATA
 from facefilter.types import N_LANDMARKS, OUTER_EYE_CORNERS
 
 # Fitted with `python -m facefilter.bench.facemesh68` on the 1811 ibug300w-train faces outside the
@@ -28,7 +29,7 @@ MESH_TO_68: tuple[int, ...] = (
     11, 267, 304, 291, 405, 314, 17, 84, 181, 78, 38, 13, 268, 292, 317, 14, 87,
 )
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ibug300w-train"
+DEFAULT_DATA = SHARED_DATA / "ibug300w-train"
 
 
 def mesh_to_68(mesh: np.ndarray, table: tuple[int, ...] = MESH_TO_68) -> np.ndarray:

@@ -35,9 +35,10 @@ import numpy as np
 
 from facefilter.bench.motion import TABLE_HEAD, format_scores, motion_scores, table_row, true_box_results
 from facefilter.bench.scene import FaceSprite, background, composite, make_sprite, place
+from facefilter.data import SHARED_DATA
 from facefilter.types import OUTER_EYE_CORNERS
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ibug300w-train"
+DEFAULT_DATA = SHARED_DATA / "ibug300w-train"
 SIZE = (640, 480)
 JITTER_SKIP = 10  # frames of the still part left out of the jitter (the tracker starts up)
 

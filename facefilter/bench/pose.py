@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
+from facefilter.data import SHARED_DATA
 from facefilter.pose import MEAN_FACE_3D, HeadPose, default_camera, estimate_pose
 from facefilter.types import EYE_L, EYE_R, JAW, MOUTH, rotation_from_angles
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ibug300w-train"
+DEFAULT_DATA = SHARED_DATA / "ibug300w-train"
 SIZE = (640, 480)
 
 

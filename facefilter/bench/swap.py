@@ -23,13 +23,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from facefilter.data import SHARED_DATA
 from facefilter.filters import geometry, swap
 
 SIZE = (640, 480)
 
 
 def default_data() -> Path:
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ibug300w-train"
+    return SHARED_DATA / "ibug300w-train"
 
 
 def pick(data: Path, n: int) -> list[tuple[np.ndarray, np.ndarray]]:

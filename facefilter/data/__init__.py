@@ -3,6 +3,7 @@
 from facefilter.data.ibug import (
     IMAGE_SUFFIXES,
     OFFICIAL_XML,
+    SHARED_DATA,
     DatasetError,
     FaceRecord,
     LoadReport,
@@ -18,6 +19,7 @@ from facefilter.data.ibug import (
 __all__ = [
     "IMAGE_SUFFIXES",
     "OFFICIAL_XML",
+    "SHARED_DATA",
     "DatasetError",
     "FaceRecord",
     "LoadReport",

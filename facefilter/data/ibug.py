@@ -20,6 +20,9 @@ from facefilter.types import N_LANDMARKS
 
 log = logging.getLogger(__name__)
 
+# Where the project's shared data sits in a checkout: ``../shared/data`` beside the repository
+# (the tools' and benchmarks' default; tests and the gallery also honour ``$FACEFILTER_DATA``).
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 OFFICIAL_XML = {"train": "labels_ibug_300W_train.xml", "test": "labels_ibug_300W_test.xml"}
 

@@ -29,14 +29,14 @@ import cv2
 import numpy as np
 
 from facefilter.bench.scene import background, composite, make_sprite, place
-from facefilter.data import FaceRecord, discover, split_indices
+from facefilter.data import SHARED_DATA, FaceRecord, discover, split_indices
 from facefilter.detect.base import Detection
 from facefilter.detect.blazeface import BlazeFaceDetector, merge_models
 from facefilter.detect.mapping import BoxMapping, mapping_features, mapping_path, mapping_target
 from facefilter.types import Box
 
 MODELS = ("short", "full")
-DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ibug300w-train"
+DEFAULT_DATA = SHARED_DATA / "ibug300w-train"
 
 
 @dataclass

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from facefilter.background import BackgroundEffect, BackgroundSpec, PersonSegmenter, Segmenter
+from facefilter.data import SHARED_DATA
 from facefilter.filters import geometry
 from facefilter.filters.conditions import Measure, measure
 from facefilter.filters.engine import Filter
@@ -40,7 +41,7 @@ class GalleryFace:
 
 def default_data_dir() -> Path:
     env = os.environ.get("FACEFILTER_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "data"
+    return Path(env) if env else SHARED_DATA
 
 
 def _pose(points: np.ndarray) -> tuple[float, float, float]:
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="facefilter-gallery", description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="folder for gallery.png")
     ap.add_argument("--data", type=Path, default=default_data_dir(), help="shared data folder (holds ibug300w-train)")
-    ap.add_argument("--cell", type=int, default=200, help="cell size in pixels")
+    ap.add_argument("--cell", type=int, default=None, help="cell size in pixels (default: 200, swap 170, 3d 136)")
     ap.add_argument("--only", nargs="*", help="only these filters ('none': no filter rows)")
     ap.add_argument("--backgrounds", nargs="*", default=["blur", "image:beach"], metavar="EFFECT",
                     help="a row per background effect, as facefilter --background takes it (default: blur image:beach)")
@@ -182,34 +183,34 @@ def main(argv: list[str] | None = None) -> int:
     filters = builtin_filters()
     if args.only:
         filters = {k: v for k, v in filters.items() if k in args.only}
-    grid = make_grid(filters, faces, args.cell, args.backgrounds)
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "gallery.png"
-    cv2.imwrite(str(path), grid)
-    print(f"wrote {path} ({len(filters)} filters, {len(args.backgrounds)} backgrounds x {len(faces)} faces)")
-    if args.jpeg:
-        args.jpeg.parent.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(args.jpeg), grid, [cv2.IMWRITE_JPEG_QUALITY, 82])
-        print(f"wrote {args.jpeg} ({args.jpeg.stat().st_size / 1e6:.2f} MB)")
+    grid = make_grid(filters, faces, args.cell or 200, args.backgrounds)
+    _write_sheet(grid, args.out / "gallery.png", args.jpeg, 82,
+                 f" ({len(filters)} filters, {len(args.backgrounds)} backgrounds x {len(faces)} faces)", "MB")
     return 0
+
+
+def _write_sheet(sheet: np.ndarray, path: Path, jpeg: Path | None, quality: int, detail: str = "",
+                 unit: str = "KB") -> None:
+    """Write ``sheet`` (BGR) as the PNG ``path`` and, if asked, a JPEG copy at ``jpeg``; say so."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), sheet)
+    print(f"wrote {path}{detail}")
+    if jpeg:
+        jpeg.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(jpeg), sheet, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        size = jpeg.stat().st_size
+        print(f"wrote {jpeg} ({size / 1e6:.2f} MB)" if unit == "MB" else f"wrote {jpeg} ({size / 1e3:.0f} KB)")
 
 
 def _swap_sheet(args: argparse.Namespace) -> int:
     from facefilter.tools.swap_sheet import make_swap_sheet
 
     try:
-        sheet = make_swap_sheet(pick_faces(args.data), size=args.cell if args.cell != 200 else 170)
+        sheet = make_swap_sheet(pick_faces(args.data), size=args.cell or 170)
     except (FileNotFoundError, ValueError) as exc:
         print(f"facefilter-gallery: {exc}", file=sys.stderr)
         return 1
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "face_swap.png"
-    cv2.imwrite(str(path), sheet)
-    print(f"wrote {path}")
-    if args.jpeg:
-        args.jpeg.parent.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(args.jpeg), sheet, [cv2.IMWRITE_JPEG_QUALITY, 80])
-        print(f"wrote {args.jpeg} ({args.jpeg.stat().st_size / 1e3:.0f} KB)")
+    _write_sheet(sheet, args.out / "face_swap.png", args.jpeg, 80)
     return 0
 
 
@@ -217,20 +218,12 @@ def _sheet_3d(args: argparse.Namespace) -> int:
     from facefilter.tools.sheet3d import build
 
     try:
-        sheet, summary = build(args.data, Path(__file__).resolve().parents[2], args.cell if args.cell != 200 else 136)
+        sheet, summary = build(args.data, Path(__file__).resolve().parents[2], args.cell or 136)
     except (FileNotFoundError, ValueError) as exc:
         print(f"facefilter-gallery: {exc}", file=sys.stderr)
         return 1
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "gallery_3d.png"
-    cv2.imwrite(str(path), sheet)
-    print(f"wrote {path} ({summary})")
-    if args.jpeg:
-        args.jpeg.parent.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(args.jpeg), sheet, [cv2.IMWRITE_JPEG_QUALITY, 72])
-        print(f"wrote {args.jpeg} ({args.jpeg.stat().st_size / 1e3:.0f} KB)")
+    _write_sheet(sheet, args.out / "gallery_3d.png", args.jpeg, 72, f" ({summary})")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
