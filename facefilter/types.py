@@ -11,6 +11,7 @@ Conventions used throughout facefilter:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -96,13 +97,16 @@ class Box:
 
 def rotation_from_rvec(rvec: np.ndarray) -> np.ndarray:
     """``(3, 3)`` float64 rotation matrix of an axis-angle vector (Rodrigues' formula, as ``cv2.Rodrigues``)."""
-    r = np.asarray(rvec, dtype=np.float64).reshape(3)
-    theta = float(np.linalg.norm(r))
+    x, y, z = np.asarray(rvec, dtype=np.float64).reshape(3).tolist()
+    theta = math.sqrt(x * x + y * y + z * z)
     if theta < 1e-12:
         return np.eye(3)
-    k = r / theta
-    kx = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
-    return np.eye(3) + math.sin(theta) * kx + (1.0 - math.cos(theta)) * (kx @ kx)
+    x, y, z = x / theta, y / theta, z / theta
+    s, c = math.sin(theta), math.cos(theta)
+    t = 1.0 - c  # R = I + s K + t K^2 with K the cross-product matrix of the unit axis (scalar arithmetic: fast)
+    return np.array([[c + t * x * x, t * x * y - s * z, t * x * z + s * y],
+                     [t * x * y + s * z, c + t * y * y, t * y * z - s * x],
+                     [t * x * z - s * y, t * y * z + s * x, c + t * z * z]])  # fmt: skip
 
 
 def rvec_from_rotation(rot: np.ndarray) -> np.ndarray:
@@ -203,19 +207,27 @@ class HeadPose:
     @classmethod
     def from_rvec(cls, rvec: np.ndarray, tvec: np.ndarray, focal: float, center: tuple[float, float]) -> HeadPose:
         """The pose with this axis-angle rotation and translation (mm); the angles follow from them."""
-        yaw, pitch, roll = angles_from_rotation(rotation_from_rvec(rvec))
-        return cls(yaw, pitch, roll, np.asarray(rvec, np.float64), np.asarray(tvec, np.float64),
+        rotation = rotation_from_rvec(rvec)
+        yaw, pitch, roll = angles_from_rotation(rotation)
+        pose = cls(yaw, pitch, roll, np.asarray(rvec, np.float64), np.asarray(tvec, np.float64),
                    float(focal), (float(center[0]), float(center[1])))
+        rotation.flags.writeable = False
+        pose.__dict__["rotation"] = rotation  # the cached property, already known
+        return pose
 
-    @property
+    @functools.cached_property
     def rotation(self) -> np.ndarray:
-        """``(3, 3)`` float64 head-to-camera rotation."""
-        return rotation_from_rvec(self.rvec)
+        """``(3, 3)`` float64 head-to-camera rotation (computed once; read-only)."""
+        r = rotation_from_rvec(self.rvec)
+        r.flags.writeable = False
+        return r
 
-    @property
+    @functools.cached_property
     def camera_matrix(self) -> np.ndarray:
-        """``(3, 3)`` float64 pinhole intrinsics ``[[f, 0, cx], [0, f, cy], [0, 0, 1]]`` (OpenCV's layout)."""
-        return np.array([[self.focal, 0.0, self.center[0]], [0.0, self.focal, self.center[1]], [0.0, 0.0, 1.0]])
+        """``(3, 3)`` float64 pinhole intrinsics ``[[f, 0, cx], [0, f, cy], [0, 0, 1]]`` (OpenCV's; read-only)."""
+        k = np.array([[self.focal, 0.0, self.center[0]], [0.0, self.focal, self.center[1]], [0.0, 0.0, 1.0]])
+        k.flags.writeable = False
+        return k
 
     def to_camera(self, points_3d: np.ndarray) -> np.ndarray:
         """``(N, 3)`` head-space points (mm) -> ``(N, 3)`` float64 camera-space points (mm, z = depth)."""

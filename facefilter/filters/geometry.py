@@ -194,14 +194,16 @@ def similarity_lstsq(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """The least-squares similarity (no reflection) mapping ``(N, 2)`` ``src`` onto ``dst``, ``(2, 3)``."""
     s = as_points(src, None, "src")
     d = as_points(dst, len(s), "dst")
-    sc, dc = s - s.mean(0), d - d.mean(0)
-    n = (sc**2).sum()
+    sm, dm = s.mean(0), d.mean(0)
+    sc, dc = s - sm, d - dm
+    n = float((sc * sc).sum())
     if n < 1e-12:
         raise GeometryError("similarity_lstsq: the source points coincide")
-    a = (sc * dc).sum() / n
-    b = (sc[:, 0] * dc[:, 1] - sc[:, 1] * dc[:, 0]).sum() / n
-    r = np.array([[a, -b], [b, a]])
-    return np.hstack([r, (d.mean(0) - r @ s.mean(0))[:, None]])
+    a = float((sc * dc).sum()) / n
+    b = float(sc[:, 0] @ dc[:, 1] - sc[:, 1] @ dc[:, 0]) / n
+    tx = dm[0] - (a * sm[0] - b * sm[1])
+    ty = dm[1] - (b * sm[0] + a * sm[1])
+    return np.array([[a, -b, tx], [b, a, ty]])
 
 
 def affine_from_3(src: np.ndarray, dst: np.ndarray) -> np.ndarray:

@@ -221,6 +221,10 @@ class _Plane:
         left, top = -w / 2 - grow[0] * sx, -h / 2 - grow[1] * sy
         right, bottom = w / 2 + grow[2] * sx, h / 2 + grow[3] * sy
         self.uv = np.array([[left, top], [right, top], [right, bottom], [left, bottom]])
+        # Texture pixel centres (x, y, 1) -> plane coordinates (u, v, 1): the corners above are
+        # at pixel coordinates -0.5 and size - 0.5.
+        du, dv = (right - left) / sprite.width, (bottom - top) / sprite.height
+        self.texture_to_plane = np.array([[du, 0.0, left + 0.5 * du], [0.0, dv, top + 0.5 * dv], [0.0, 0.0, 1.0]])
 
     def billboard_axes(self, camera: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """A billboard's ``(x_axis, y_axis, normal)``: turned about its y axis to face ``camera``."""
@@ -250,9 +254,14 @@ def warp_sprite(sprite: render.Sprite, h: np.ndarray, roi: render.Roi) -> np.nda
     # no shimmering stripes along the squeezed one (halos, temple arms).
     scale = math.sqrt(abs(a * d - b * c))
     k = 0 if not scale > 0 else min(len(sprite.levels) - 1, max(0, math.floor(-math.log2(scale) + 1e-9)))
-    shift = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
-    return cv2.warpPerspective(sprite.levels[k], shift @ h @ render.level_to_base(k), (w, hh),
+    m = h @ _LEVEL_TO_BASE[k] if k < len(_LEVEL_TO_BASE) else h @ render.level_to_base(k)
+    m[0] -= x0 * m[2]  # then shifted by (-x0, -y0)
+    m[1] -= y0 * m[2]
+    return cv2.warpPerspective(sprite.levels[k], m, (w, hh),
                                flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
+
+
+_LEVEL_TO_BASE = [render.level_to_base(k) for k in range(16)]
 
 
 class HeadLayer:
@@ -291,6 +300,7 @@ class HeadLayer:
         self._y = np.array([p.y_axis for p in self.planes])
         self._normal = np.array([p.normal for p in self.planes])
         self._uv = np.array([p.uv for p in self.planes])
+        self._texture_to_plane = np.array([p.texture_to_plane for p in self.planes])
         self._billboard = np.array([p.billboard for p in self.planes])
         self._double = np.array([p.double_sided for p in self.planes])
 
@@ -323,50 +333,58 @@ class HeadLayer:
         cam = corners @ view.rotation.T + view.tvec
         keep &= cam[..., 2].min(1) >= NEAR_MM
         hom = cam @ view.matrix.T
-        with np.errstate(divide="ignore", invalid="ignore"):
-            px = hom[..., :2] / hom[..., 2:]
-        depth = self._centre @ view.rotation[2] + view.tvec[2]
-        todo = []
-        for i in np.flatnonzero(keep):
-            roi = render.frame_roi(px[i], frame.shape)
-            if roi is not None:
-                todo.append((float(depth[i]), int(i), roi))
-        if not todo:
+        px = hom[..., :2] / np.where(hom[..., 2:] > 1e-9, hom[..., 2:], np.nan)
+        # Each plane's frame region, as render.frame_roi (a one-pixel margin), for all at once.
+        keep &= np.isfinite(px).all((1, 2))
+        if not keep.any():
             return
-        todo.sort(key=lambda item: -item[0])  # far to near
+        px[~keep] = 0.0
+        lo = np.maximum(np.floor(px.min(1)) - 1, 0).astype(int)
+        hi = np.minimum(np.ceil(px.max(1)) + 2, (frame.shape[1], frame.shape[0])).astype(int)
+        keep &= (hi > lo).all(1)
+        if not keep.any():
+            return
+        # Texture -> frame homographies: the camera applied to the plane's frame (x, y, centre).
+        centre_cam = self._centre @ view.rotation.T + view.tvec
+        frames = np.stack([x @ view.rotation.T, y @ view.rotation.T, centre_cam], axis=2)  # columns
+        homographies = view.matrix @ frames @ self._texture_to_plane
+        order = np.flatnonzero(keep)
+        order = order[np.argsort(-centre_cam[order, 2], kind="stable")]  # far to near
+        lo_l, size_l = lo.tolist(), (hi - lo).tolist()
+        todo = [(int(i), (lo_l[i][0], lo_l[i][1], size_l[i][0], size_l[i][1])) for i in order]
         occlusion = None
         if self.occlude:
-            rois = np.array([r for *_, r in todo])
-            x0, y0 = rois[:, :2].min(0)
-            x1, y1 = (rois[:, :2] + rois[:, 2:]).max(0)
+            x0, y0 = lo[order].min(0).tolist()
+            x1, y1 = hi[order].max(0).tolist()
             box = view.head_box()
             hx0, hy0 = max(x0, math.floor(box[0, 0])), max(y0, math.floor(box[0, 1]))
             hx1, hy1 = min(x1, math.ceil(box[1, 0]) + 1), min(y1, math.ceil(box[1, 1]) + 1)
             if hx1 > hx0 and hy1 > hy0:
                 # The depth test runs every other pixel and is interpolated (a 2 px soft edge, 1/4 of the work).
                 occlusion = HeadOcclusion(view, (int(hx0), int(hy0), int(hx1 - hx0), int(hy1 - hy0)), step=2)
-        warped_all = []
-        for _, i, roi in todo:
-            p = self.planes[i]
-            h = cv2.getPerspectiveTransform(p.src, px[i].astype(np.float32))
-            warped_all.append(warp_sprite(p.sprite, h, roi) if np.isfinite(h).all() else None)
+        masks: list[np.ndarray | None] = [None] * len(todo)
+        clipped: list[render.Roi | None] = [None] * len(todo)
         if occlusion is not None:
-            tests = [(self.planes[i].centre, normal[i], _clip_roi(roi, occlusion.roi), float(cam[i, :, 2].max()))
-                     for _, i, roi in todo]  # fmt: skip
-            visible = occlusion.visibilities([t for t in tests if t[2] is not None])
-            it = iter(visible)
-            masks = [next(it) if t[2] is not None else None for t in tests]
-        else:
-            masks = [None] * len(todo)
-        for (_, _, roi), warped, vis in zip(todo, warped_all, masks, strict=True):
-            if warped is None:
+            farthest = cam[..., 2].max(1)
+            clipped = [_clip_roi(roi, occlusion.roi) for _, roi in todo]
+            tests = [(self._centre[i], normal[i], c, float(farthest[i]))
+                     for (i, _), c in zip(todo, clipped, strict=True) if c is not None]  # fmt: skip
+            it = iter(occlusion.visibilities8(tests))
+            masks = [next(it) if c is not None else None for c in clipped]
+        for (i, roi), vis, part_roi in zip(todo, masks, clipped, strict=True):
+            h = homographies[i]
+            if not np.isfinite(h).all():
                 continue
             x0, y0, w, hh = roi
-            if vis is not None:
-                vx0, vy0, vw, vh = _clip_roi(roi, occlusion.roi)  # type: ignore[misc, union-attr]
+            if vis is not None and part_roi is not None:
+                if part_roi[2:] == roi[2:] and not vis.any():
+                    continue  # wholly behind the head
+                warped = warp_sprite(self.planes[i].sprite, h, roi)
+                vx0, vy0, vw, vh = part_roi
                 part = warped[vy0 - y0 : vy0 - y0 + vh, vx0 - x0 : vx0 - x0 + vw]
-                vis8 = (vis * 255.0 + 0.5).astype(np.uint8)
-                part[:] = cv2.multiply(part, cv2.merge([vis8, vis8, vis8, vis8]), scale=1.0 / 255.0)
+                part[:] = cv2.multiply(part, cv2.merge([vis, vis, vis, vis]), scale=1.0 / 255.0)
+            else:
+                warped = warp_sprite(self.planes[i].sprite, h, roi)
             render.blend_premultiplied(frame[y0 : y0 + hh, x0 : x0 + w], warped, opacity)
 
 

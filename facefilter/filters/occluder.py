@@ -86,17 +86,28 @@ class FaceView:
         """``(N, 3)`` head points -> ``(N, 2)`` float64 pixels; NaN for points at or behind the camera."""
         cam = np.asarray(points, np.float64) @ self.rotation.T + self.tvec
         h = cam @ self.matrix.T
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(cam[:, 2:3] > 1e-6, h[:, :2] / h[:, 2:3], np.nan)
+        return h[:, :2] / np.where(cam[:, 2:3] > 1e-6, h[:, 2:3], np.nan)  # (NaN divides without a warning)
 
     def head_box(self, ellipsoids: tuple[Ellipsoid, ...] = HEAD_PROXY) -> np.ndarray:
         """``(2, 2)`` [[x0, y0], [x1, y1]] pixel box that holds the projection of every ellipsoid."""
-        px = self.project(np.concatenate([_box_corners(e) for e in ellipsoids]))
-        return np.array([px.min(0), px.max(0)])
+        if ellipsoids == HEAD_PROXY:
+            boxes = self.proxy_boxes
+        else:
+            boxes = [_corner_box(self.project(_box_corners(e))) for e in ellipsoids]
+        return np.array([np.min([b[0] for b in boxes], 0), np.max([b[1] for b in boxes], 0)])
+
+    @functools.cached_property
+    def proxy_boxes(self) -> list[np.ndarray]:
+        """The :meth:`head_box` of each ellipsoid of :data:`HEAD_PROXY` alone (one projection for all)."""
+        px = self.project(_PROXY_CORNERS)
+        return [_corner_box(px[8 * i : 8 * i + 8]) for i in range(len(HEAD_PROXY))]
 
     def min_depth(self, e: Ellipsoid) -> float:
         """The smallest camera depth of any point of ``e``."""
-        return float(self.depth(np.asarray([e.centre]))[0] - np.linalg.norm(self.rotation[2] * e.axes))
+        r = self.rotation[2]
+        (cx, cy, cz), (ax, ay, az) = e.centre, e.axes
+        centre = r[0] * cx + r[1] * cy + r[2] * cz + self.tvec[2]
+        return float(centre - math.sqrt((r[0] * ax) ** 2 + (r[1] * ay) ** 2 + (r[2] * az) ** 2))
 
 
 _SIGNS = np.array(np.meshgrid([-1, 1], [-1, 1], [-1, 1])).reshape(3, -1).T.astype(np.float64)
@@ -106,6 +117,14 @@ _SIGNS = np.array(np.meshgrid([-1, 1], [-1, 1], [-1, 1])).reshape(3, -1).T.astyp
 def _box_corners(e: Ellipsoid) -> np.ndarray:
     """The 8 corners of the box round ``e`` (head space, mm)."""
     return np.asarray(e.centre) + _SIGNS * e.axes
+
+
+def _corner_box(px: np.ndarray) -> np.ndarray:
+    """``(2, 2)`` [[x0, y0], [x1, y1]] of projected points (NaN when any point is behind the camera)."""
+    return np.array([px.min(0), px.max(0)])
+
+
+_PROXY_CORNERS = np.concatenate([_box_corners(e) for e in HEAD_PROXY])
 
 
 def _inverse3(m: np.ndarray) -> np.ndarray:
@@ -151,29 +170,38 @@ class HeadOcclusion:
         self.entry = np.full(shape, self.FAR, np.float32)
         self.silhouette = np.zeros(shape, np.float32)
         x0, y0, w, h = roi
-        for e in ellipsoids:
+        boxes = view.proxy_boxes if ellipsoids == HEAD_PROXY else [view.head_box((e,)) for e in ellipsoids]
+        xs32, ys32 = self.xs32, self.ys32
+        for e, box in zip(ellipsoids, boxes, strict=True):
             if view.min_depth(e) <= 1.0:
                 continue  # the camera is inside or beside it: no sensible occlusion
-            box = view.head_box((e,))
             if box[1, 0] < x0 or box[0, 0] > x0 + w or box[1, 1] < y0 or box[0, 1] > y0 + h:
                 continue  # its outline is nowhere near this region
             # In the ellipsoid's unit-sphere coordinates: camera c, ray directions dd = (a u + b v + c).
             a = np.asarray(e.axes)
             c = (view.camera - e.centre) / a
             m = (view.ray_matrix / a[:, None]).astype(np.float32)
-            xs32, ys32 = xs.astype(np.float32), ys.astype(np.float32)
             dd = [m[i, 0] * xs32 + m[i, 1] * ys32 + m[i, 2] for i in range(3)]
-            qa = dd[0] * dd[0] + dd[1] * dd[1] + dd[2] * dd[2]
+            qa = dd[0] * dd[0]
+            qa += dd[1] * dd[1]
+            qa += dd[2] * dd[2]
             cm = (c @ m).astype(np.float32)  # c . dd is linear in (u, v) too
             qb = cm[0] * xs32 + cm[1] * ys32 + cm[2]
-            disc = qb * qb - qa * np.float32(float(c @ c) - 1.0)
+            disc = qb * qb
+            disc -= qa * np.float32(float(c @ c) - 1.0)
             # disc / qa = 1 - (distance of the ray from the centre, in ellipsoid units)^2; one unit
             # spans about mean(axes) * pixels_per_mm pixels near the silhouette.
-            inv_qa = 1.0 / qa
-            sil = np.clip(np.float32(0.5) + np.float32(0.5 * float(np.mean(a)) * view.pixels_per_mm) * disc * inv_qa,
-                          0.0, 1.0)  # fmt: skip
-            s_near = (-qb - np.sqrt(np.maximum(disc, 0.0))) * inv_qa
-            np.minimum(self.entry, np.where(sil > 0, s_near, np.float32(self.FAR)), out=self.entry)
+            inv_qa = np.reciprocal(qa, out=qa)
+            sil = disc * inv_qa
+            sil *= np.float32(0.5 * (sum(e.axes) / 3.0) * view.pixels_per_mm)
+            sil += np.float32(0.5)
+            _clip01(sil)
+            root = np.sqrt(np.maximum(disc, 0.0, out=disc), out=disc)
+            root += qb
+            root *= inv_qa
+            s_near = np.negative(root, out=root)
+            s_near[sil <= 0] = self.FAR
+            np.minimum(self.entry, s_near, out=self.entry)
             np.maximum(self.silhouette, sil, out=self.silhouette)
         self.active = bool(self.silhouette.max() > 0)
 
@@ -191,12 +219,19 @@ class HeadOcclusion:
 
     def visibilities(self, planes: list[tuple[np.ndarray, np.ndarray, Roi, float]]) -> list[np.ndarray | None]:
         """:meth:`visibility` of several planes ``(point, normal, roi, farthest)``, computed together."""
+        scale = np.float32(1.0 / 255.0)
+        return [None if v is None else v.astype(np.float32) * scale for v in self.visibilities8(planes)]
+
+    def visibilities8(self, planes: list[tuple[np.ndarray, np.ndarray, Roi, float]]) -> list[np.ndarray | None]:
+        """:meth:`visibilities` as uint8 (255 = visible), what blending takes; computed together."""
         out: list[np.ndarray | None] = [None] * len(planes)
         if not self.active:
             return out
         rx0, ry0 = self.roi[:2]
         st = self.step
         todo = []
+        ray_t = self.view.ray_matrix.T
+        camera = self.view.camera
         for k, (point, normal, roi, farthest) in enumerate(planes):
             x0, y0, w, h = roi
             j0, i0 = max(0, (x0 - rx0) // st - 1), max(0, (y0 - ry0) // st - 1)
@@ -204,14 +239,13 @@ class HeadOcclusion:
             i1 = min(self.ys.shape[0], -(-(y0 + h - ry0) // st) + 1)
             if j1 <= j0 or i1 <= i0:
                 continue
+            # (Rays that miss the head have the entry depth FAR: a block outside the silhouette skips here too.)
             if farthest + DEPTH_SOFTNESS_MM / 2 <= self.entry[i0:i1, j0:j1].min():
                 continue
-            if not self.silhouette[i0:i1, j0:j1].any():
-                continue
             n = np.asarray(normal, np.float64)
-            num = float(n @ (np.asarray(point, np.float64) - self.view.camera))
+            num = float(n @ (np.asarray(point, np.float64) - camera))
             # n . ray(u, v) = num / s_plane(u, v), s_plane the ray parameter (depth) where it meets the plane.
-            g = (self.view.ray_matrix.T @ n) * (DEPTH_SOFTNESS_MM / num) if num != 0 else np.zeros(3)
+            g = (ray_t @ n) * (DEPTH_SOFTNESS_MM / num) if num != 0 else np.zeros(3)
             todo.append((k, (j0, i0, j1, i1), g))
         if not todo:
             return out
@@ -224,11 +258,14 @@ class HeadOcclusion:
         t += np.float32(0.5)
         hidden = _clip01(t)
         hidden *= self.silhouette
+        # visible = 255 * (1 - hidden), rounded
+        hidden *= np.float32(-255.0)
+        hidden += np.float32(255.5)
+        visible = hidden.astype(np.uint8)
         for row, (k, (j0, i0, j1, i1), _) in enumerate(todo):
-            block = hidden[row, i0:i1, j0:j1]
-            if not block.max() > 0:
+            vis = visible[row, i0:i1, j0:j1]
+            if vis.min() == 255:
                 continue
-            vis = np.float32(1.0) - block
             if st > 1:
                 vis = cv2.resize(vis, (vis.shape[1] * st, vis.shape[0] * st), interpolation=cv2.INTER_LINEAR)
             x0, y0, w, h = planes[k][2]

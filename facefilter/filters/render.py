@@ -140,7 +140,7 @@ def blend_premultiplied(dst: np.ndarray, src: np.ndarray, opacity: float = 1.0) 
     """
     if src.shape[:2] != dst.shape[:2] or src.ndim != 3 or src.shape[2] != 4:
         raise ValueError(f"blend: src {src.shape} must be BGRA of the size of dst {dst.shape}")
-    op = float(np.clip(opacity, 0.0, 1.0))
+    op = min(max(float(opacity), 0.0), 1.0)  # (np.clip costs microseconds on a scalar)
     if op <= 0.0 or src.size == 0:
         return
     if op < 1.0:

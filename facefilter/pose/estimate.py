@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from facefilter.pose.meanface import MEAN_FACE_3D
-from facefilter.types import BROW_L, BROW_R, EYE_L, EYE_R, N_LANDMARKS, NOSE, HeadPose, rotation_from_angles
+from facefilter.types import BROW_L, BROW_R, EYE_L, EYE_R, N_LANDMARKS, NOSE, HeadPose
 
 # Brows, nose and the four eye corners: points that move with the skull, not with the mouth or eyelids.
 RIGID_POINTS: tuple[int, ...] = BROW_R + BROW_L + NOSE + (36, 39, 42, 45)
@@ -24,6 +24,7 @@ _RIGID = np.asarray(RIGID_POINTS)
 _OBJECT = np.ascontiguousarray(MEAN_FACE_3D[_RIGID], dtype=np.float64)
 _EX_EX_MM = float(np.linalg.norm(MEAN_FACE_3D[36] - MEAN_FACE_3D[45]))
 _NO_DISTORTION = np.zeros(4)
+_EYE_L, _EYE_R = np.asarray(EYE_L), np.asarray(EYE_R)
 
 
 def default_camera(frame_size: tuple[int, int], focal: float | None = None) -> tuple[float, tuple[float, float]]:
@@ -43,14 +44,14 @@ def default_camera(frame_size: tuple[int, int], focal: float | None = None) -> t
 
 def _frontal_guess(pts: np.ndarray, focal: float, center: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
     """A start for the fit: upright-to-eye-line rotation, distance from the eye-corner span."""
-    d = pts[list(EYE_L)].mean(0) - pts[list(EYE_R)].mean(0)
-    roll = math.degrees(math.atan2(float(d[1]), float(d[0])))
-    rvec = cv2.Rodrigues(rotation_from_angles(0.0, 0.0, roll))[0]
-    span = max(float(np.linalg.norm(pts[45] - pts[36])), 1e-3)
+    d = pts[_EYE_L].mean(0) - pts[_EYE_R].mean(0)
+    # A rotation by the eye line's angle about the optical axis (Rz(roll)) is the axis-angle (0, 0, roll).
+    rvec = np.array([[0.0], [0.0], [math.atan2(float(d[1]), float(d[0]))]])
+    (x0, y0), (x1, y1) = pts[36].tolist(), pts[45].tolist()
+    span = max(math.hypot(x1 - x0, y1 - y0), 1e-3)
     z = focal * _EX_EX_MM / span
-    mid = (pts[36] + pts[45]) / 2.0
-    tvec = np.array([(mid[0] - center[0]) * z / focal, (mid[1] - center[1]) * z / focal, z])
-    return rvec, tvec.reshape(3, 1)
+    mx, my = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+    return rvec, np.array([[(mx - center[0]) * z / focal], [(my - center[1]) * z / focal], [z]])
 
 
 def estimate_pose(

@@ -165,6 +165,33 @@ def test_occlusion_visibility_matches_a_ray_cast_depth_test() -> None:
     assert occ.visibility(np.array([0.0, 0.0, -80.0]), normal, (0, 0, SIZE[0], SIZE[1])) is None  # all in front
 
 
+def test_uint8_visibility_is_the_float_visibility_rounded() -> None:
+    """What blending takes (uint8, 255 = visible) is the documented float visibility, rounded."""
+    view = face_view(posed(-30, 10))
+    occ = HeadOcclusion(view, (100, 40, 420, 400), step=2)
+    planes = [(np.array([0.0, -20.0, 150.0]), np.array([0.0, 0.0, -1.0]), (120, 60, 380, 300), 1e9),
+              (np.array([60.0, 0.0, 60.0]), np.array([1.0, 0.0, 0.0]), (300, 100, 200, 200), 1e9)]  # fmt: skip
+    as_float, as_uint8 = occ.visibilities(planes), occ.visibilities8(planes)
+    assert all(v is not None for v in as_uint8)
+    for f, u in zip(as_float, as_uint8, strict=True):
+        assert u is not None and f is not None and u.dtype == np.uint8 and u.shape == f.shape
+        np.testing.assert_allclose(u / 255.0, f, atol=1e-6)
+        assert u.min() == 0 and u.max() == 255  # partly hidden, partly seen
+
+
+def test_a_plane_wholly_behind_the_head_is_not_drawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A frontal face hides a plane centred inside the cranium: nothing of it shows and it is not warped."""
+    from facefilter.filters import head as head_module
+
+    flt = head_filter(tmp_path, [{"image": "p.png", "centre": [0, -30, 80], "size": [40, 30]}], {"p.png": opaque()})
+    calls: list[int] = []
+    original = head_module.warp_sprite
+    monkeypatch.setattr(head_module, "warp_sprite", lambda *a: calls.append(1) or original(*a))
+    out = flt.render(background(), [Posed(posed(0, 0))], None)
+    assert np.array_equal(out, background())
+    assert calls == []
+
+
 def test_the_head_proxy_fits_the_mean_face_and_stays_behind_glasses() -> None:
     """Over the brows, the eye corners and the nasion the proxy's front surface is within 15 mm of
     the mean face (it rounds over the eye sockets and under the brow tails) and never nearer to the

@@ -217,3 +217,17 @@ def test_yaw_sign_on_the_gallerys_turned_faces(shared_data: Path) -> None:
             assert np.sign(yaw) == sign and abs(yaw) > 15.0, f"{label}: yaw {yaw:+.1f}"
         else:
             assert abs(yaw) < 10.0, f"{label}: yaw {yaw:+.1f}"
+
+
+def test_rotation_and_camera_matrix_are_computed_once_and_read_only() -> None:
+    """Several layers read a face's rotation each frame: it is cached, so it must not be writable."""
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        rvec = rng.normal(size=3) * rng.uniform(0.0, 3.0)
+        for pose in (HeadPose.from_rvec(rvec, [0, 0, 500], FOCAL, CENTER),
+                     HeadPose(0.0, 0.0, 0.0, rvec, np.array([0.0, 0.0, 500.0]), FOCAL, CENTER)):  # fmt: skip
+            np.testing.assert_allclose(pose.rotation, cv2.Rodrigues(rvec)[0], atol=1e-12)
+            assert pose.rotation is pose.rotation and pose.camera_matrix is pose.camera_matrix
+            for m in (pose.rotation, pose.camera_matrix):
+                with pytest.raises(ValueError):
+                    m[0, 0] = 2.0
