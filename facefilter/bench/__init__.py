@@ -5,7 +5,8 @@ tracking on a synthetic clip, against a MediaPipe Face Mesh reference), ``filter
 ms per face per layer), ``pose`` (head pose accuracy and ms per face), ``background`` (person
 mask and background effect: ms per frame, face coverage, edge flicker, ghosting), ``swap`` (face
 swap ms per face, feathered against Poisson blending, and how visible the seam is), ``sheet`` (a
-contact sheet of a pipeline clip: tracked points per frame, tracker variants side by side).
+contact sheet of a pipeline clip: tracked points per frame, tracker variants side by side),
+``tracker-ab`` (the pipeline's FPS with another revision's tracker beside today's, interleaved).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ COMMANDS = {
     "background": "facefilter.bench.background",
     "swap": "facefilter.bench.swap",
     "sheet": "facefilter.bench.sheet",
+    "tracker-ab": "facefilter.bench.tracker_ab",
 }
 
 
