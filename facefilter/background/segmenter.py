@@ -97,7 +97,7 @@ class StagedSegmenter(Segmenter, Protocol):
 
     def work_frame(self, frame_bgr: np.ndarray) -> np.ndarray: ...
 
-    def coarse(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+    def coarse(self, frame_bgr: np.ndarray, small: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]: ...
 
     def refine(self, coarse: np.ndarray, small: np.ndarray) -> np.ndarray: ...
 
@@ -106,24 +106,48 @@ def _box(img: np.ndarray, r: int) -> np.ndarray:
     return cv2.boxFilter(img, -1, (2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REFLECT)
 
 
-def guided_filter(guide: np.ndarray, mask: np.ndarray, radius: int = 4, eps: float = 1e-3) -> np.ndarray:
+def guided_filter(
+    guide: np.ndarray, mask: np.ndarray, radius: int = 4, eps: float = 1e-3, subsample: int = 1
+) -> np.ndarray:
     """Guided filter (He, Sun and Tang, 2013) of ``mask`` steered by the grey image ``guide``.
 
     ``guide``: hxw uint8 grey; ``mask``: hxw float32 in [0, 1]. In each ``(2 radius + 1)``-pixel
     window the output is a linear function of the guide fitted to the mask (``eps``: regulariser
     on the guide's variance, grey scaled to [0, 1]), so the mask's soft, blocky edge snaps to the
-    edges in the picture (hair, shoulders) while flat regions keep their value. Returns hxw
-    float32 in [0, 1].
+    edges in the picture (hair, shoulders) while flat regions keep their value. ``subsample`` > 1:
+    the fast guided filter (He and Sun, 2015): the linear coefficients are fitted on the pictures
+    reduced by that factor (window radius divided by it) and applied, scaled back up, to the
+    full-size guide, so the edge still follows the guide's own pixels at ``subsample**2`` times
+    less box filtering. Returns hxw float32 in [0, 1].
     """
     i = guide.astype(np.float32) * (1 / 255)
-    p = mask
-    mean_i, mean_p = _box(i, radius), _box(p, radius)
-    var_i = _box(i * i, radius) - mean_i * mean_i
-    cov_ip = _box(i * p, radius) - mean_i * mean_p
+    h, w = i.shape[:2]
+    s = max(1, int(subsample))
+    if s > 1 and min(h, w) >= 8 * s:
+        sw, sh = w // s, h // s
+        i_fit = cv2.resize(i, (sw, sh), interpolation=cv2.INTER_AREA)
+        p = cv2.resize(mask, (sw, sh), interpolation=cv2.INTER_AREA)
+        r = max(1, round(radius / s))
+    else:
+        s, i_fit, p, r = 1, i, mask, radius
+    mean_i, mean_p = _box(i_fit, r), _box(p, r)
+    var_i = _box(i_fit * i_fit, r) - mean_i * mean_i
+    cov_ip = _box(i_fit * p, r) - mean_i * mean_p
     a = cov_ip / (var_i + eps)
     b = mean_p - a * mean_i
-    q = _box(a, radius) * i + _box(b, radius)
-    return np.clip(q, 0.0, 1.0, out=q)
+    mean_a, mean_b = _box(a, r), _box(b, r)
+    if s > 1:
+        mean_a = cv2.resize(mean_a, (w, h), interpolation=cv2.INTER_LINEAR)
+        mean_b = cv2.resize(mean_b, (w, h), interpolation=cv2.INTER_LINEAR)
+    q = mean_a * i
+    q += mean_b
+    return _clip01(q)
+
+
+def _clip01(a: np.ndarray) -> np.ndarray:
+    """``a`` clipped to [0, 1] in place (np.clip's wrapper costs more than the work at these sizes)."""
+    np.maximum(a, 0.0, out=a)
+    return np.minimum(a, 1.0, out=a)
 
 
 def upsample(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -146,6 +170,8 @@ class SegmenterConfig:
     ``refine``: guided-filter refinement (False: the model's mask resized bilinearly).
     ``radius`` (px at ``work_width``) and ``eps`` (grey variance, grey in [0, 1]): the guided
     filter's window and regulariser; a smaller ``eps`` makes the edge follow weaker image edges.
+    ``subsample``: the guided filter fits its coefficients at 1/subsample of the working size (the
+    fast guided filter; 2 measured: the same face coverage and edge flicker at half the time).
     """
 
     model: SegmenterModel = DEFAULT_MODEL
@@ -154,11 +180,12 @@ class SegmenterConfig:
     refine: bool = True
     radius: int = 4
     eps: float = 1e-3
+    subsample: int = 2
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model", SegmenterModel(self.model))
-        if self.work_width < 32 or self.radius < 1 or self.eps <= 0:
-            raise ValueError(f"need work_width >= 32, radius >= 1 and eps > 0, got {self}")
+        if self.work_width < 32 or self.radius < 1 or self.eps <= 0 or self.subsample < 1:
+            raise ValueError(f"need work_width >= 32, radius >= 1, eps > 0 and subsample >= 1, got {self}")
 
 
 class PersonSegmenter:
@@ -195,15 +222,15 @@ class PersonSegmenter:
         wh = max(1, round(h * ww / w))
         return cv2.resize(frame_bgr, (ww, wh), interpolation=cv2.INTER_AREA) if (ww, wh) != (w, h) else frame_bgr
 
-    def coarse(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def coarse(self, frame_bgr: np.ndarray, small: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The model's mask at the working size and the frame downscaled to it: ``(mask, small)``.
 
         ``mask``: float32 hxw in [0, 1]; ``small``: the hxwx3 uint8 BGR frame the model saw
-        (:meth:`work_frame`).
+        (:meth:`work_frame`; pass it when already made).
         """
         import mediapipe as mp
 
-        small = self.work_frame(frame_bgr)
+        small = self.work_frame(frame_bgr) if small is None else small
         wh, ww = small.shape[:2]
         top = left = 0
         padded = small
@@ -222,14 +249,15 @@ class PersonSegmenter:
         if mask.shape != (ph, pw):
             mask = cv2.resize(mask, (pw, ph), interpolation=cv2.INTER_LINEAR)
         mask = np.array(mask[top : top + wh, left : left + ww], dtype=np.float32)  # a copy MediaPipe does not own
-        return np.clip(mask, 0.0, 1.0, out=mask), small
+        return _clip01(mask), small
 
     def refine(self, coarse: np.ndarray, small: np.ndarray) -> np.ndarray:
         """``coarse`` (a working-size mask) with its edge fitted to ``small`` (the frame at that size)
         by a guided filter (unchanged when ``refine`` is off); float32 hxw in [0, 1]."""
         if not self.config.refine:
             return coarse
-        return guided_filter(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), coarse, self.config.radius, self.config.eps)
+        cfg = self.config
+        return guided_filter(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), coarse, cfg.radius, cfg.eps, cfg.subsample)
 
     def mask(self, frame_bgr: np.ndarray) -> np.ndarray:
         """Person mask of ``frame_bgr`` (HxWx3 uint8 BGR): float32 HxW in [0, 1], 1 = person."""

@@ -37,20 +37,22 @@ def test_fake_segmenter_checks_frames_and_masks() -> None:
         FakeSegmenter(np.full((30, 40), 2.0, np.float32)).mask(np.zeros((30, 40, 3), np.uint8))
 
 
+@pytest.mark.parametrize("subsample", [1, 2])
 @pytest.mark.parametrize("offset", [-3, 0, 3])
-def test_guided_filter_puts_the_mask_edge_on_the_picture_edge(offset: int) -> None:
+def test_guided_filter_puts_the_mask_edge_on_the_picture_edge(offset: int, subsample: int) -> None:
+    """Also the fast variant (coefficients fitted at half the size): the edge is still the guide's own."""
     guide = np.full((80, 80), 40, np.uint8)
     guide[:, 37:] = 200  # the person's true edge: between x = 36 and 37
     coarse = (np.arange(80) >= 37 + offset).astype(np.float32)[None].repeat(80, 0)
     coarse = cv2.GaussianBlur(coarse, (0, 0), 1.5)  # a coarse model's soft, misplaced edge
-    out = guided_filter(guide, coarse, radius=4, eps=1e-3)
+    out = guided_filter(guide, coarse, radius=4, eps=1e-3, subsample=subsample)
     assert out.dtype == np.float32 and out.shape == coarse.shape
     step = np.diff(out[40])
     assert int(np.argmax(step)) == 36 and step[36] > 0.3  # the steepest rise sits on the picture's edge
     if offset:
         assert int(np.argmax(np.diff(coarse[40]))) != 36
     flat = np.full((80, 80), 0.7, np.float32)
-    np.testing.assert_allclose(guided_filter(guide, flat), 0.7, atol=1e-4)  # flat masks stay flat
+    np.testing.assert_allclose(guided_filter(guide, flat, subsample=subsample), 0.7, atol=1e-4)  # flat stays flat
 
 
 def test_model_files_ship_inside_mediapipe() -> None:
