@@ -124,7 +124,7 @@ class Pipeline:
         faces = self.tracker.process(frame_bgr, timestamp)
         timings = dict(self.tracker.last_timings)
         tb = time.perf_counter()
-        frame = self.background.apply(frame_bgr) if self.background is not None else frame_bgr
+        frame = self.background.apply(frame_bgr, faces) if self.background is not None else frame_bgr
         tr = time.perf_counter()
         timings["background"] = (tr - tb) * 1000
         if self.mirror:

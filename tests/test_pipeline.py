@@ -234,6 +234,24 @@ def test_background_is_composited_under_the_filter_with_a_fake_segmenter(tmp_pat
     assert pipe.background is None  # the effect stays off
 
 
+def test_the_pipeline_hands_its_tracked_faces_to_the_background_effect() -> None:
+    """The segmenter sees nobody: the tracked face still shows (the effect's face prior), the rest
+    of the frame is the colour."""
+    from facefilter.background import FakeSegmenter
+
+    scene = SceneModel()
+    scene.truth = [mean_face_points(center=(200, 240), iod=80)]
+    tracker, _ = make_tracker(scene)
+    pipe = Pipeline(tracker, {}, segmenter=FakeSegmenter())
+    pipe.set_background("color:#0000FF")
+    frame = frame_with(scene.truth)
+    res = pipe.process(frame, 0.0)
+    assert len(res.faces) == 1
+    x, y = np.round(res.faces[0].landmarks[30]).astype(int)  # the nose tip
+    np.testing.assert_array_equal(res.frame[y - 5 : y + 5, x - 5 : x + 5], frame[y - 5 : y + 5, x - 5 : x + 5])
+    assert (res.frame[:, 400:] == (255, 0, 0)).all()
+
+
 def test_tracker_rejects_bad_frames() -> None:
     scene = SceneModel()
     tracker, _ = make_tracker(scene)

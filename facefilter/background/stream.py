@@ -12,8 +12,9 @@ uint8 BGR, masks float32 HxW in [0, 1], 1 = person.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -22,13 +23,13 @@ from facefilter.background.effects import (
     BackgroundKind,
     BackgroundSpec,
     blur_background,
-    composite,
     cover_fit,
     decontaminate,
     desaturate,
     load_background_image,
     solid,
 )
+from facefilter.background.faces import face_mask
 from facefilter.background.segmenter import Segmenter, StagedSegmenter, check_frame, check_mask, upsample
 
 
@@ -87,15 +88,16 @@ class MaskSmoother:
         self._mask: np.ndarray | None = None
         self._grey: np.ndarray | None = None
 
-    def __call__(self, frame_bgr: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """The smoothed mask for this frame (float32 HxW in [0, 1]); ``mask`` is the segmenter's."""
+    def __call__(self, frame_bgr: np.ndarray, mask: np.ndarray, grey: np.ndarray | None = None) -> np.ndarray:
+        """The smoothed mask for this frame (float32 HxW in [0, 1]); ``mask`` is the segmenter's.
+        ``grey``: :func:`motion_grey` of the frame with this config's ``motion_blur``, if already made."""
         check_frame(frame_bgr, "MaskSmoother")
         m = check_mask(mask, frame_bgr.shape, "MaskSmoother mask")
         cfg = self.config
         if not cfg.enabled:
             return m
         h, w = frame_bgr.shape[:2]
-        grey = motion_grey(frame_bgr, cfg.motion_blur)
+        grey = motion_grey(frame_bgr, cfg.motion_blur) if grey is None else grey
         prev, prev_grey = self._mask, self._grey
         self._grey = grey
         if prev is None or prev_grey is None or prev.shape != m.shape or prev_grey.shape != grey.shape:
@@ -132,7 +134,10 @@ class EffectConfig:
     picture or a colour behind the person, take the old room's colour out of the edge pixels
     first (:func:`~facefilter.background.effects.decontaminate`: no coloured fringe in the hair;
     ~1 ms at 640x480). ``smoothing``: see
-    :class:`MaskSmoothingConfig`. The defaults are ``facefilter-bench background``'s choice.
+    :class:`MaskSmoothingConfig`. ``face_prior``: the faces handed to :meth:`BackgroundEffect.apply`
+    count as person (:func:`~facefilter.background.faces.face_mask`), so a face the segmenter
+    misses is never blurred or replaced (a face on a poster the tracker follows stays sharp too).
+    The defaults are ``facefilter-bench background``'s choice.
     """
 
     model_interval: int = 2
@@ -140,6 +145,7 @@ class EffectConfig:
     rerun_level: float = 12.0
     decontaminate: bool = True
     smoothing: MaskSmoothingConfig = MaskSmoothingConfig()
+    face_prior: bool = True
 
     def __post_init__(self) -> None:
         if self.model_interval < 1 or not 0 <= self.rerun_share <= 1 or self.rerun_level < 0:
@@ -177,6 +183,7 @@ class BackgroundEffect:
         self._image = load_background_image(spec.image_path()) if spec.kind is BackgroundKind.IMAGE else None
         self._fitted: np.ndarray | None = None
         self._held: _Held | None = None
+        self._work: np.ndarray | None = None  # the last frame at the segmenter's working size
         self.model_runs = 0
         self.last_mask: np.ndarray | None = None
         self.last_timings: dict[str, float] = {}
@@ -186,9 +193,10 @@ class BackgroundEffect:
         self.smoother.reset()
         self._held = None
 
-    def mask(self, frame_bgr: np.ndarray) -> np.ndarray:
-        """This frame's person mask (float32 HxW in [0, 1]), smoothed over time; advances the stream."""
-        return upsample(self._step(frame_bgr), frame_bgr.shape)
+    def mask(self, frame_bgr: np.ndarray, faces: Sequence[Any] = ()) -> np.ndarray:
+        """This frame's person mask (float32 HxW in [0, 1]), smoothed over time; advances the stream.
+        ``faces``: the faces tracked in this frame (objects with ``landmarks``), see ``face_prior``."""
+        return upsample(self._step(frame_bgr, faces), frame_bgr.shape)
 
     def _due(self, frame_bgr: np.ndarray, small: np.ndarray) -> tuple[bool, np.ndarray | None]:
         """(run the model on this frame?, its motion grey when the interval needs it)."""
@@ -203,7 +211,7 @@ class BackgroundEffect:
         moved = float(np.count_nonzero(cv2.absdiff(grey, held.grey) > cfg.rerun_level)) / grey.size
         return moved > cfg.rerun_share, grey
 
-    def _step(self, frame_bgr: np.ndarray) -> np.ndarray:
+    def _step(self, frame_bgr: np.ndarray, faces: Sequence[Any] = ()) -> np.ndarray:
         """The smoothed mask at the size it was made: the working size of a :class:`StagedSegmenter`
         (the model, refinement and smoothing all run there: 4x fewer pixels at 640x480), else the
         frame's. Values within 1/512 of 0 or 1 are snapped to it, so the person and the room are
@@ -211,18 +219,27 @@ class BackgroundEffect:
         check_frame(frame_bgr, "BackgroundEffect")
         staged = self.segmenter if isinstance(self.segmenter, StagedSegmenter) else None
         small = staged.work_frame(frame_bgr) if staged else frame_bgr
+        self._work = small if staged else None
         due, grey = self._due(frame_bgr, small)
         if due or self._held is None:
             self.model_runs += 1
-            mask = staged.coarse(frame_bgr)[0] if staged else \
+            mask = staged.coarse(frame_bgr, small)[0] if staged else \
                 check_mask(self.segmenter.mask(frame_bgr), frame_bgr.shape, "segmenter mask")
             self._held = _Held(frame_bgr.shape, mask, grey)
         else:
             self._held.age += 1
         raw = staged.refine(self._held.mask, small) if staged else self._held.mask
-        out = self.smoother(small, raw)
-        snap = 1 / 512
-        out = np.where(out < snap, 0.0, np.where(out > 1 - snap, 1.0, out)).astype(np.float32)
+        # The motion grey of this frame is the smoother's too when its blur is the default one.
+        reuse = grey is not None and self.smoother.config.motion_blur == MaskSmoothingConfig.motion_blur
+        out = self.smoother(small, raw, grey if reuse else None)
+        out = out.copy()  # the snap below must not change the smoother's state or the held mask
+        if faces and self.config.face_prior:
+            prior = face_mask(faces, frame_bgr.shape, out.shape)  # after smoothing: the faces are smoothed
+            if prior is not None:
+                np.maximum(out, prior, out=out)
+        snap = np.float32(1 / 512)
+        out[out < snap] = 0.0
+        out[out > 1 - snap] = 1.0
         return out
 
     def effect_image(self, frame_bgr: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -254,25 +271,35 @@ class BackgroundEffect:
         the same mask at a smaller size, if at hand (the blur runs at a reduced size)."""
         check_frame(frame_bgr, "BackgroundEffect")
         m = check_mask(mask, frame_bgr.shape, "BackgroundEffect mask")
-        small = m if mask_small is None else mask_small
+        return self._render(frame_bgr, m, m if mask_small is None else mask_small)
+
+    def _render(
+        self, frame_bgr: np.ndarray, m: np.ndarray, small: np.ndarray, half: np.ndarray | None = None
+    ) -> np.ndarray:
+        """:meth:`render` of a checked mask; ``half``: the frame halved, if at hand (for the blur)."""
         if not self.spec.active:
             return frame_bgr.copy()
         person = frame_bgr
         if self.config.decontaminate and self.spec.kind in (BackgroundKind.IMAGE, BackgroundKind.COLOR):
-            person = decontaminate(frame_bgr, m, blur_background(frame_bgr, small, DECONTAMINATE_BLUR))
-        return composite(person, self.effect_image(frame_bgr, small), m)
+            person = decontaminate(frame_bgr, m, blur_background(frame_bgr, small, DECONTAMINATE_BLUR, half))
+        if self.spec.kind is BackgroundKind.BLUR:
+            effect = blur_background(frame_bgr, small, self.spec.strength, half)
+        else:
+            effect = self.effect_image(frame_bgr, small)
+        return cv2.blendLinear(person, effect, m, 1.0 - m)  # composite() without re-checking the inputs
 
-    def apply(self, frame_bgr: np.ndarray) -> np.ndarray:
+    def apply(self, frame_bgr: np.ndarray, faces: Sequence[Any] = ()) -> np.ndarray:
         """The next frame of the stream composited (a new HxWx3 uint8 BGR array); ``frame_bgr`` is not
-        modified."""
+        modified. ``faces``: the faces tracked in this frame (objects with ``landmarks`` (68, 2) in
+        its pixels), kept out of the effect (``EffectConfig.face_prior``)."""
         t0 = time.perf_counter()
         if not self.spec.active:
             self.last_timings = {"mask": 0.0, "effect": 0.0}
             return frame_bgr.copy()
-        small = self._step(frame_bgr)
+        small = self._step(frame_bgr, faces)
         m = upsample(small, frame_bgr.shape)
         t1 = time.perf_counter()
-        out = self.render(frame_bgr, m, small)
+        out = self._render(frame_bgr, m, small, self._work)
         self.last_mask = m
         self.last_timings = {"mask": (t1 - t0) * 1000, "effect": (time.perf_counter() - t1) * 1000}
         return out

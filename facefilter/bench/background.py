@@ -13,6 +13,8 @@ and a JPEG round trip. Printed (medians; the CPU may be shared with other work):
   without refinement, the share of the pixels inside each face's landmark hull (68 points, convex)
   classified as person (mask >= 0.5), over all faces and over those whose crop has no black
   border, and the share of the room strips beside the photo classified as person (should be 0);
+  then the default model, refined, with the faces the app's tracker finds in the frame drawn in
+  as person (the effect's face prior; the tracker's landmarks, not the true ones);
 * edge flicker on still clips: the mean absolute frame-to-frame change of the mask along the
   person's edge (a band 5 px each side of the mean mask's 0.5 contour), raw, refined, and
   refined + temporal smoothing;
@@ -188,10 +190,31 @@ def black_border(photo: np.ndarray) -> bool:
     return min(float(c.mean()) for c in corners) <= 20
 
 
+def face_tracker() -> Callable[[np.ndarray], list]:
+    """``faces(frame)``: the app's tracker (BlazeFace + the shipped landmark network) on one still frame."""
+    from facefilter.tracker import FaceTracker
+
+    tracker = FaceTracker()
+
+    def faces(frame: np.ndarray) -> list:
+        tracker.reset()
+        return tracker.process(frame, 0.0)
+
+    return faces
+
+
+TRACKED = "+ tracked faces"  # the coverage row of the default segmenter with the effect's face prior
+
+
 def coverage(segmenters: dict[str, PersonSegmenter], faces: list[tuple[np.ndarray, np.ndarray]],
-             room: np.ndarray) -> dict[str, dict[str, float]]:
+             room: np.ndarray, track: Callable[[np.ndarray], list] | None = None) -> dict[str, dict[str, float]]:
     """Per segmenter, raw and refined: hull coverage (all faces, and faces without a black border) and
-    the share of the room strips beside the photo marked as person."""
+    the share of the room strips beside the photo marked as person. With ``track`` (a frame's tracked
+    faces), also the default segmenter's refined mask with the faces the tracker found drawn in
+    (:func:`~facefilter.background.faces.face_mask`, what the app's effect uses): its landmarks are
+    the network's, not the true ones the hull is drawn from."""
+    from facefilter.background.faces import face_mask
+
     rng = np.random.default_rng(0)
     strips = np.zeros(SIZE[::-1], bool)
     strips[:, : X0 - 4] = True
@@ -204,10 +227,16 @@ def coverage(segmenters: dict[str, PersonSegmenter], faces: list[tuple[np.ndarra
         for name, seg in segmenters.items():
             coarse, small = seg.coarse(frame)
             for refined in (False, True):
-                m = upsample(seg.refine(coarse, small) if refined else coarse, frame.shape)
-                person = m >= 0.5
+                small_mask = seg.refine(coarse, small) if refined else coarse
+                person = upsample(small_mask, frame.shape) >= 0.5
                 key = f"{name}, {'refined' if refined else 'raw'}"
                 res.setdefault(key, []).append((float(person[hull].mean()), float(person[strips].mean()), bordered))
+                if track is not None and refined and name == DEFAULT_MODEL:
+                    prior = face_mask(track(frame), frame.shape, small_mask.shape)
+                    with_faces = small_mask if prior is None else np.maximum(small_mask, prior)
+                    person = upsample(with_faces, frame.shape) >= 0.5
+                    res.setdefault(f"{key} {TRACKED}", []).append(
+                        (float(person[hull].mean()), float(person[strips].mean()), bordered))
     out = {}
     for key, vals in res.items():
         a = np.asarray([v[:2] for v in vals])
@@ -328,13 +357,13 @@ def main(argv: list[str] | None = None) -> int:
         for k, (wall, cpu) in sp.items():
             print(f"  {k:92s} {wall:6.2f} / {cpu:6.2f}")
     if "coverage" not in args.skip:
-        cov = coverage({**segs, **stretched}, faces, room)
+        cov = coverage({**segs, **stretched}, faces, room, face_tracker())
         figures["coverage_pct"] = cov
         n_clean = int(next(iter(cov.values()))["no_border_faces"])
         print(f"coverage on {len(faces)} faces, {n_clean} of them without a black border (% of the landmark-hull "
               "pixels with mask >= 0.5; faces with >= 99% of them; share of the room beside the photo as person):")
         for k, v in cov.items():
-            print(f"  {k:30s} hull {v['hull_mean']:6.2f}%  faces >= 99%: {v['faces_99']:5.1f}%  worst "
+            print(f"  {k:46s} hull {v['hull_mean']:6.2f}%  faces >= 99%: {v['faces_99']:5.1f}%  worst "
                   f"{v['hull_min']:6.2f}%  | no border: hull {v['no_border_hull_mean']:6.2f}%  faces >= 99%: "
                   f"{v['no_border_faces_99']:5.1f}%  | room as person {v['room_as_person']:5.2f}%")
     clip_faces = faces[: args.clips]

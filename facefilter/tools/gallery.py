@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from facefilter.background import BackgroundEffect, BackgroundSpec, PersonSegmenter, Segmenter
+from facefilter.background.faces import face_mask
 from facefilter.data import SHARED_DATA
 from facefilter.filters import geometry
 from facefilter.filters.conditions import Measure, measure
@@ -103,7 +104,8 @@ def _cell(face: GalleryFace, flt: Filter | None, size: int, background: Backgrou
     The photo is first padded with grey: the 300-W crops end just above the hair, and a hat
     drawn past the photo's edge would be cut off (which the renderer handles, but it hides the
     placement we want to show). With a ``background`` effect the person is segmented on the photo
-    (the padding counts as background) and the effect fills everything behind them.
+    (the padding counts as background; the face itself counts as person, as the app's tracked faces
+    do) and the effect fills everything behind them.
     """
     scale = geometry.face_scale(face.landmarks)
     pad = round(2.8 * scale)
@@ -112,6 +114,9 @@ def _cell(face: GalleryFace, flt: Filter | None, size: int, background: Backgrou
     if background is not None:
         mask = cv2.copyMakeBorder(background.segmenter.mask(face.image), pad, pad, pad, pad, cv2.BORDER_CONSTANT,
                                   value=0)
+        prior = face_mask([lm], img.shape, mask.shape) if background.config.face_prior else None
+        if prior is not None:  # the face counts as person, as in the app (the true points stand in for the tracker's)
+            np.maximum(mask, prior, out=mask)
         img = background.render(img, mask)
     if flt is not None:
         img = flt.render(img, [lm])
