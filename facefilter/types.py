@@ -200,9 +200,12 @@ class HeadPose:
         cls, yaw: float, pitch: float, roll: float, tvec: np.ndarray, focal: float, center: tuple[float, float]
     ) -> HeadPose:
         """The pose with these angles (degrees), translation (mm) and camera."""
-        rvec = rvec_from_rotation(rotation_from_angles(yaw, pitch, roll))
-        return cls(float(yaw), float(pitch), float(roll), rvec, np.asarray(tvec, np.float64),
+        rotation = rotation_from_angles(yaw, pitch, roll)
+        pose = cls(float(yaw), float(pitch), float(roll), rvec_from_rotation(rotation), np.asarray(tvec, np.float64),
                    float(focal), (float(center[0]), float(center[1])))
+        rotation.flags.writeable = False
+        pose.__dict__["rotation"] = rotation  # the cached property, already known
+        return pose
 
     @classmethod
     def from_rvec(cls, rvec: np.ndarray, tvec: np.ndarray, focal: float, center: tuple[float, float]) -> HeadPose:

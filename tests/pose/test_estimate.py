@@ -231,3 +231,8 @@ def test_rotation_and_camera_matrix_are_computed_once_and_read_only() -> None:
             for m in (pose.rotation, pose.camera_matrix):
                 with pytest.raises(ValueError):
                     m[0, 0] = 2.0
+        yaw, pitch, roll = rng.uniform(-80, 80, 3)
+        pose = HeadPose.from_angles(yaw, pitch, roll, [0, 0, 500], FOCAL, CENTER)  # keeps its own rotation
+        np.testing.assert_allclose(pose.rotation, cv2.Rodrigues(pose.rvec)[0], atol=1e-12)
+        with pytest.raises(ValueError):
+            pose.rotation[0, 0] = 2.0

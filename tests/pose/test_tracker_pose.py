@@ -93,6 +93,22 @@ def test_pose_smoother_follows_a_turn_within_a_few_frames() -> None:
     assert smoother(turned, 40 / 30).rvec == pytest.approx(turned.rvec, abs=1e-3)
 
 
+def test_pose_smoother_is_the_one_euro_filter_of_the_landmarks_on_angles_and_translation() -> None:
+    """The pose smoother's scalar filter does the landmarks' numpy One Euro arithmetic exactly."""
+    from facefilter.landmarks.smoothing import OneEuroFilter
+    from facefilter.tracker import _OneEuro3
+
+    rng = np.random.default_rng(3)
+    c = SmoothingConfig()
+    ref, ours = OneEuroFilter(c.min_cutoff, c.beta, c.d_cutoff), _OneEuro3(c.min_cutoff, c.beta, c.d_cutoff)
+    x = np.zeros(3)
+    t = 0.0
+    for i in range(200):
+        x = x + rng.normal(0, 0.5 if i % 50 < 25 else 5.0, 3)  # still, then fast
+        t += 1 / 30 if i != 77 else 0.0  # and one repeated timestamp
+        np.testing.assert_allclose(ours(x.tolist(), t, 40.0), ref(x[None], t, 40.0)[0], rtol=1e-12, atol=1e-12)
+
+
 def test_pose_smoother_off_passes_poses_through() -> None:
     smoother = PoseSmoother(SmoothingConfig(enabled=False))
     a = HeadPose.from_angles(0.0, 0.0, 0.0, [0, 0, 600], FOCAL, CENTER)
