@@ -245,10 +245,11 @@ def warp_sprite(sprite: render.Sprite, h: np.ndarray, roi: render.Roi) -> np.nda
     at the sprite's centre."""
     x0, y0, w, hh = roi
     cx, cy = (sprite.width - 1) / 2, (sprite.height - 1) / 2
-    wc = h[2, 0] * cx + h[2, 1] * cy + h[2, 2]
-    px, py = (h[0, 0] * cx + h[0, 1] * cy + h[0, 2]) / wc, (h[1, 0] * cx + h[1, 1] * cy + h[1, 2]) / wc
-    a, b = (h[0, 0] - px * h[2, 0]) / wc, (h[0, 1] - px * h[2, 1]) / wc  # the Jacobian there
-    c, d = (h[1, 0] - py * h[2, 0]) / wc, (h[1, 1] - py * h[2, 1]) / wc
+    (h00, h01, h02), (h10, h11, h12), (h20, h21, h22) = h.tolist()  # Python floats: cheaper one by one
+    wc = h20 * cx + h21 * cy + h22
+    px, py = (h00 * cx + h01 * cy + h02) / wc, (h10 * cx + h11 * cy + h12) / wc
+    a, b = (h00 - px * h20) / wc, (h01 - px * h21) / wc  # the Jacobian there
+    c, d = (h10 - py * h20) / wc, (h11 - py * h21) / wc
     # Planes seen at a grazing angle are squeezed along one axis only: the level of the geometric
     # mean of the two scales (not of the larger one) trades a little blur along the other axis for
     # no shimmering stripes along the squeezed one (halos, temple arms).
@@ -302,6 +303,7 @@ class HeadLayer:
         self._uv = np.array([p.uv for p in self.planes])
         self._texture_to_plane = np.array([p.texture_to_plane for p in self.planes])
         self._billboard = np.array([p.billboard for p in self.planes])
+        self._billboards = np.flatnonzero(self._billboard).tolist()
         self._double = np.array([p.double_sided for p in self.planes])
 
     def draw(self, frame: np.ndarray, face: Any, opacity: float) -> None:
@@ -322,8 +324,10 @@ class HeadLayer:
         facing = (self._normal * to_cam).sum(1) / np.maximum(np.linalg.norm(to_cam, axis=1), 1e-9)
         # Culled: seen from behind (unless double-sided) or edge-on; billboards always face the camera.
         keep = self._billboard | (facing >= 0.02) | (self._double & (facing <= -0.02))
-        x, y, normal = self._x.copy(), self._y.copy(), self._normal.copy()
-        for i in np.flatnonzero(self._billboard):
+        x, y, normal = self._x, self._y, self._normal
+        if self._billboards:
+            x, y, normal = x.copy(), y.copy(), normal.copy()
+        for i in self._billboards:
             axes = self.planes[i].billboard_axes(view.camera)
             if axes is None:
                 keep[i] = False
@@ -346,8 +350,14 @@ class HeadLayer:
             return
         # Texture -> frame homographies: the camera applied to the plane's frame (x, y, centre).
         centre_cam = self._centre @ view.rotation.T + view.tvec
-        frames = np.stack([x @ view.rotation.T, y @ view.rotation.T, centre_cam], axis=2)  # columns
+        frames = np.empty((len(self.planes), 3, 3))
+        frames[:, :, 0] = x @ view.rotation.T  # columns: the axes and the centre in the camera
+        frames[:, :, 1] = y @ view.rotation.T
+        frames[:, :, 2] = centre_cam
         homographies = view.matrix @ frames @ self._texture_to_plane
+        keep &= np.isfinite(homographies).all((1, 2))
+        if not keep.any():
+            return
         order = np.flatnonzero(keep)
         order = order[np.argsort(-centre_cam[order, 2], kind="stable")]  # far to near
         lo_l, size_l = lo.tolist(), (hi - lo).tolist()
@@ -373,12 +383,17 @@ class HeadLayer:
             masks = [next(it) if c is not None else None for c in clipped]
         for (i, roi), vis, part_roi in zip(todo, masks, clipped, strict=True):
             h = homographies[i]
-            if not np.isfinite(h).all():
-                continue
             x0, y0, w, hh = roi
             if vis is not None and part_roi is not None:
-                if part_roi[2:] == roi[2:] and not vis.any():
-                    continue  # wholly behind the head
+                if part_roi[2:] == roi[2:]:
+                    # All of the plane's region is depth-tested: warp and blend only where it shows.
+                    bx, by, bw, bh = cv2.boundingRect(vis)
+                    if bw == 0 or bh == 0:
+                        continue  # wholly behind the head
+                    if bw * bh < 0.8 * vis.size:
+                        vis = vis[by : by + bh, bx : bx + bw]
+                        roi = part_roi = (x0 + bx, y0 + by, bw, bh)
+                        x0, y0, w, hh = roi
                 warped = warp_sprite(self.planes[i].sprite, h, roi)
                 vx0, vy0, vw, vh = part_roi
                 part = warped[vy0 - y0 : vy0 - y0 + vh, vx0 - x0 : vx0 - x0 + vw]

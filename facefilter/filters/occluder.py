@@ -91,16 +91,21 @@ class FaceView:
     def head_box(self, ellipsoids: tuple[Ellipsoid, ...] = HEAD_PROXY) -> np.ndarray:
         """``(2, 2)`` [[x0, y0], [x1, y1]] pixel box that holds the projection of every ellipsoid."""
         if ellipsoids == HEAD_PROXY:
-            boxes = self.proxy_boxes
-        else:
-            boxes = [_corner_box(self.project(_box_corners(e))) for e in ellipsoids]
-        return np.array([np.min([b[0] for b in boxes], 0), np.max([b[1] for b in boxes], 0)])
+            return self._proxy_box
+        boxes = np.array([_corner_box(self.project(_box_corners(e))) for e in ellipsoids])
+        return np.array([boxes[:, 0].min(0), boxes[:, 1].max(0)])
 
     @functools.cached_property
-    def proxy_boxes(self) -> list[np.ndarray]:
-        """The :meth:`head_box` of each ellipsoid of :data:`HEAD_PROXY` alone (one projection for all)."""
-        px = self.project(_PROXY_CORNERS)
-        return [_corner_box(px[8 * i : 8 * i + 8]) for i in range(len(HEAD_PROXY))]
+    def proxy_boxes(self) -> np.ndarray:
+        """``(E, 2, 2)``: the :meth:`head_box` of each ellipsoid of :data:`HEAD_PROXY` alone (one
+        projection for all)."""
+        px = self.project(_PROXY_CORNERS).reshape(len(HEAD_PROXY), 8, 2)
+        return np.stack([px.min(1), px.max(1)], axis=1)
+
+    @functools.cached_property
+    def _proxy_box(self) -> np.ndarray:
+        boxes = self.proxy_boxes
+        return np.array([boxes[:, 0].min(0), boxes[:, 1].max(0)])
 
     def min_depth(self, e: Ellipsoid) -> float:
         """The smallest camera depth of any point of ``e``."""
@@ -230,9 +235,7 @@ class HeadOcclusion:
         rx0, ry0 = self.roi[:2]
         st = self.step
         todo = []
-        ray_t = self.view.ray_matrix.T
-        camera = self.view.camera
-        for k, (point, normal, roi, farthest) in enumerate(planes):
+        for k, (_, _, roi, farthest) in enumerate(planes):
             x0, y0, w, h = roi
             j0, i0 = max(0, (x0 - rx0) // st - 1), max(0, (y0 - ry0) // st - 1)
             j1 = min(self.xs.shape[1], -(-(x0 + w - rx0) // st) + 1)
@@ -242,27 +245,34 @@ class HeadOcclusion:
             # (Rays that miss the head have the entry depth FAR: a block outside the silhouette skips here too.)
             if farthest + DEPTH_SOFTNESS_MM / 2 <= self.entry[i0:i1, j0:j1].min():
                 continue
-            n = np.asarray(normal, np.float64)
-            num = float(n @ (np.asarray(point, np.float64) - camera))
-            # n . ray(u, v) = num / s_plane(u, v), s_plane the ray parameter (depth) where it meets the plane.
-            g = (ray_t @ n) * (DEPTH_SOFTNESS_MM / num) if num != 0 else np.zeros(3)
-            todo.append((k, (j0, i0, j1, i1), g))
+            todo.append((k, (j0, i0, j1, i1)))
         if not todo:
             return out
+        # n . ray(u, v) = num / s_plane(u, v), s_plane the ray parameter (depth) where it meets the
+        # plane: per plane the linear form g of (u, v, 1) that gives softness / s_plane.
+        normals = np.array([planes[k][1] for k, _ in todo], np.float64)
+        points = np.array([planes[k][0] for k, _ in todo], np.float64)
+        num = ((points - self.view.camera) * normals).sum(1)
+        safe = np.where(num != 0, num, 1.0)
+        g = (normals @ self.view.ray_matrix) * np.where(num != 0, DEPTH_SOFTNESS_MM / safe, 0.0)[:, None]
         # All planes at once over the region's grid: (s_plane - entry) / softness + 0.5 (negative
         # s_plane: the ray never meets the plane), clipped to [0, 1], times the silhouette.
-        g = np.array([item[2] for item in todo], np.float32)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.reciprocal(g[:, 0, None, None] * self.xs32 + g[:, 1, None, None] * self.ys32 + g[:, 2, None, None])
+        g = g.astype(np.float32)
+        denom = g[:, 0, None, None] * self.xs32 + g[:, 2, None, None]  # (P, 1, W): the cheap terms first
+        denom = denom + g[:, 1, None, None] * self.ys32
+        # +-inf where denom is +-0 (clipped below); no NaN can arise, as g and the grid are finite.
+        with np.errstate(divide="ignore", over="ignore"):
+            t = np.reciprocal(denom, out=denom)
         t -= self.entry * np.float32(1.0 / DEPTH_SOFTNESS_MM)
         t += np.float32(0.5)
-        hidden = _clip01(t)
+        np.maximum(t, 0.0, out=t)
+        hidden = np.minimum(t, 1.0, out=t)
         hidden *= self.silhouette
         # visible = 255 * (1 - hidden), rounded
         hidden *= np.float32(-255.0)
         hidden += np.float32(255.5)
         visible = hidden.astype(np.uint8)
-        for row, (k, (j0, i0, j1, i1), _) in enumerate(todo):
+        for row, (k, (j0, i0, j1, i1)) in enumerate(todo):
             vis = visible[row, i0:i1, j0:j1]
             if vis.min() == 255:
                 continue

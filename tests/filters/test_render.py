@@ -64,6 +64,22 @@ def test_blend_matches_float_reference_with_opacity() -> None:
         assert diff.max() <= (0 if op == 1.0 else 1)
 
 
+def test_blend_writes_into_a_view_of_the_frame_and_nowhere_else() -> None:
+    """In place into a region of a frame (rows of packed pixels), and into a strided view too."""
+    frame = np.random.default_rng(6).integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    sprite = render.premultiply(random_sprite(30, 40))
+    expected = frame.copy()
+    expected[10:40, 20:60] = float_over(frame[10:40, 20:60], sprite, 1.0)
+    out = frame.copy()
+    render.blend_premultiplied(out[10:40, 20:60], sprite)
+    np.testing.assert_array_equal(out, expected)
+    wide = np.zeros((60, 160, 3), np.uint8)
+    wide[:, ::2] = frame
+    render.blend_premultiplied(wide[10:40, 40:120:2], sprite)  # every other pixel: not packed
+    np.testing.assert_array_equal(wide[:, ::2], expected)
+    assert not wide[:, 1::2].any()
+
+
 def test_no_dark_fringes_when_scaling_and_rotating() -> None:
     """An opaque white square with a transparent border, resampled over white, must stay white."""
     bgra = np.zeros((40, 40, 4), np.uint8)
