@@ -5,7 +5,9 @@ so conditional layers such as the puppy's tongue are drawn too) and prints the m
 ``Filter.render`` divided by faces x layers. The whole frame copy is included. Renders are 1/30 s
 apart, so animated layers and particles run. Then the particle case: one face with an emitter
 holding 200 live particles (the built-in hearts picture), its render time and that of the same
-frame without the layer. A benchmark, not a test: the numbers depend on the machine and on
+frame without the layer. Targets: 3 ms per face per layer for stickers, 1.5 for head-space
+layers, 6 ms per face for a face swap (it reads, warps and colour-matches a whole face). A
+benchmark, not a test: the numbers depend on the machine and on
 whatever else runs on it.
 """
 
@@ -59,10 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     header = f"{'filter':<16}{'layers':>7}{'1 face ms':>11}{'/face/layer':>13}{'3 faces ms':>12}{'/face/layer':>13}"
     print(header)
     print("-" * len(header))
-    worst = worst_head = 0.0
+    worst = worst_head = worst_swap = 0.0
     for name, flt in filters.items():
         n_layers = len(flt.manifest.layers)
         head = any(layer.placement is Placement.HEAD for layer in flt.manifest.layers)
+        swap = any(layer.placement is Placement.SWAP for layer in flt.manifest.layers)
         row = f"{name:<16}{n_layers:>7}"
         for n_faces in (1, 3):
             frame, faces = scene(width, height, n_faces)
@@ -76,11 +79,15 @@ def main(argv: list[str] | None = None) -> int:
                 times.append((time.perf_counter() - t0) * 1000)
             med = statistics.median(times)
             per = med / (n_faces * n_layers)
-            worst = max(worst, per)
+            if swap:  # a face swap has its own target, per face
+                worst_swap = max(worst_swap, med / n_faces)
+            else:
+                worst = max(worst, per)
             worst_head = max(worst_head, per) if head else worst_head
             row += f"{med:>11.2f}{per:>13.2f}" if n_faces == 1 else f"{med:>12.2f}{per:>13.2f}"
         print(row)
-    print(f"worst ms per face per layer: {worst:.2f} (target <= 3 ms at 640x480)")
+    print(f"worst ms per face per layer, face swaps aside: {worst:.2f} (target <= 3 ms at 640x480)")
+    print(f"worst ms per face of the face swaps: {worst_swap:.2f} (target <= 6 ms at 640x480)")
     print(f"worst ms per face per layer of the head-space filters: {worst_head:.2f} (target <= 1.5 ms at 640x480)")
     with_p, without, live = particle_case(width, height, args.repeats)
     print(f"particles: {live} live on one face: render {with_p:.2f} ms, without the layer {without:.2f} ms: "

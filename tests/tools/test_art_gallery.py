@@ -63,6 +63,7 @@ def test_bench_prints_every_filter(capsys: pytest.CaptureFixture[str]) -> None:
     for name in builtin_filters():
         assert f"\n{name} " in out
     assert "worst ms per face per layer" in out
+    assert "worst ms per face of the face swaps" in out  # their own target (6 ms per face)
 
 
 def test_artwork_is_deterministic_and_matches_the_shipped_png() -> None:
