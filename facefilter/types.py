@@ -203,9 +203,7 @@ class HeadPose:
         rotation = rotation_from_angles(yaw, pitch, roll)
         pose = cls(float(yaw), float(pitch), float(roll), rvec_from_rotation(rotation), np.asarray(tvec, np.float64),
                    float(focal), (float(center[0]), float(center[1])))
-        rotation.flags.writeable = False
-        pose.__dict__["rotation"] = rotation  # the cached property, already known
-        return pose
+        return pose._with_rotation(rotation)
 
     @classmethod
     def from_rvec(cls, rvec: np.ndarray, tvec: np.ndarray, focal: float, center: tuple[float, float]) -> HeadPose:
@@ -214,9 +212,14 @@ class HeadPose:
         yaw, pitch, roll = angles_from_rotation(rotation)
         pose = cls(yaw, pitch, roll, np.asarray(rvec, np.float64), np.asarray(tvec, np.float64),
                    float(focal), (float(center[0]), float(center[1])))
+        return pose._with_rotation(rotation)
+
+    def _with_rotation(self, rotation: np.ndarray) -> HeadPose:
+        """This pose with :attr:`rotation` (the cached property) set to ``rotation``, already known
+        to its maker (made read-only, as the computed one is)."""
         rotation.flags.writeable = False
-        pose.__dict__["rotation"] = rotation  # the cached property, already known
-        return pose
+        self.__dict__["rotation"] = rotation
+        return self
 
     @functools.cached_property
     def rotation(self) -> np.ndarray:

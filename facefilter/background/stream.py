@@ -201,11 +201,12 @@ class BackgroundEffect:
     def _due(self, frame_bgr: np.ndarray, small: np.ndarray) -> tuple[bool, np.ndarray | None]:
         """(run the model on this frame?, its motion grey when the interval needs it)."""
         held, cfg = self._held, self.config
+        blur = self.smoother.config.motion_blur  # the smoother's grey: made once, used by both
         if held is None or held.shape != frame_bgr.shape:
-            return True, motion_grey(small) if cfg.model_interval > 1 else None
+            return True, motion_grey(small, blur) if cfg.model_interval > 1 else None
         if cfg.model_interval == 1 or held.age + 1 >= cfg.model_interval:
-            return True, motion_grey(small) if cfg.model_interval > 1 else None
-        grey = motion_grey(small)
+            return True, motion_grey(small, blur) if cfg.model_interval > 1 else None
+        grey = motion_grey(small, blur)
         if held.grey is None or held.grey.shape != grey.shape:
             return True, grey
         moved = float(np.count_nonzero(cv2.absdiff(grey, held.grey) > cfg.rerun_level)) / grey.size
@@ -229,9 +230,7 @@ class BackgroundEffect:
         else:
             self._held.age += 1
         raw = staged.refine(self._held.mask, small) if staged else self._held.mask
-        # The motion grey of this frame is the smoother's too when its blur is the default one.
-        reuse = grey is not None and self.smoother.config.motion_blur == MaskSmoothingConfig.motion_blur
-        out = self.smoother(small, raw, grey if reuse else None)
+        out = self.smoother(small, raw, grey)
         out = out.copy()  # the snap below must not change the smoother's state or the held mask
         if faces and self.config.face_prior:
             prior = face_mask(faces, frame_bgr.shape, out.shape)  # after smoothing: the faces are smoothed

@@ -148,12 +148,12 @@ def blend_premultiplied(dst: np.ndarray, src: np.ndarray, opacity: float = 1.0) 
     # dst - round(dst * alpha / 255) is round(dst * (255 - alpha) / 255) (the two roundings sum to
     # dst), done in place in the frame: one operation fewer than multiplying by 255 - alpha.
     alpha = cv2.cvtColor(cv2.extractChannel(src, 3), cv2.COLOR_GRAY2BGR)
-    if dst.strides[1:] != (3, 1):  # OpenCV writes in place only into rows of packed pixels
-        kept = cv2.subtract(dst, cv2.multiply(dst, alpha, scale=1.0 / 255.0))
-        np.copyto(dst, cv2.add(kept, cv2.cvtColor(src, cv2.COLOR_BGRA2BGR)))
-        return
-    cv2.subtract(dst, cv2.multiply(dst, alpha, scale=1.0 / 255.0), dst=dst)
-    cv2.add(dst, cv2.cvtColor(src, cv2.COLOR_BGRA2BGR), dst=dst)
+    packed = dst.strides[1:] == (3, 1)  # OpenCV writes in place only into rows of packed pixels
+    out = dst if packed else np.ascontiguousarray(dst)
+    cv2.subtract(out, cv2.multiply(out, alpha, scale=1.0 / 255.0), dst=out)
+    cv2.add(out, cv2.cvtColor(src, cv2.COLOR_BGRA2BGR), dst=out)
+    if not packed:
+        np.copyto(dst, out)
 
 
 def sprite_corners(width: int, height: int) -> np.ndarray:
