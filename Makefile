@@ -4,7 +4,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-QT_DEBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 xvfb
+# libpulse0: QtMultimedia (camera names) loads only with it, as on any desktop; CI installs it too so
+# that tests run where QtMultimedia loads.
+QT_DEBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libpulse0 xvfb
 
 .PHONY: run test system-deps lint bench
 
