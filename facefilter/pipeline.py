@@ -112,6 +112,21 @@ class Pipeline:
             self.segmenter = PersonSegmenter()
         self.background = BackgroundEffect(spec, self.segmenter, config)
 
+    def close(self) -> None:
+        """Free the native resources: the tracker's and the segmenter's (the pipeline's own or the
+        one passed in: a pipeline is their last user); idempotent."""
+        self.background = None
+        for part in (self.tracker, self.segmenter):
+            close = getattr(part, "close", None)
+            if callable(close):
+                close()
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def reset(self) -> None:
         """A new source: forget the faces and the background mask's history."""
         self.tracker.reset()

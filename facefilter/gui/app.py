@@ -3,8 +3,9 @@
 ``facefilter --source clip.mp4 --filter sunglasses --background blur`` plays a file instead of the
 camera, with a filter and the background blurred. For
 scripted runs (tests, README screenshots, soak runs) ``--screenshot``/``--screenshot-at`` grab
-the window and ``--quit-after`` closes it; both count seconds from the first frame shown, so
-the model's loading time does not matter.
+the window and ``--quit-after`` closes it; both count seconds from the first frame the pipeline
+processed (the camera's frames show unprocessed while the models load beside them), so the
+models' loading time does not matter.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class AppOptions:
     source: str | None = None
     device: str | None = None
     precision: str = "int8"
+    max_faces: int | None = None
     filter: str | None = None
     background: str | None = None
     mirror: bool | None = None
@@ -79,6 +81,8 @@ def parse_args(argv: Sequence[str] | None = None) -> AppOptions:
     p.add_argument("--device", help="device for the landmark model, e.g. cpu or cuda (default: CUDA if present)")
     p.add_argument("--precision", choices=("int8", "fp32"), default="int8",
                    help="landmark network on the CPU: int8 (default, ~4x faster) or exact fp32")
+    p.add_argument("--max-faces", type=int, metavar="N",
+                   help="most faces tracked at once; the largest first (default: 10, a group selfie)")
     p.add_argument("--filter", help="filter to start with ('none' for none; default: the last one used)")
     p.add_argument("--background", type=_background, metavar="EFFECT",
                    help="background effect: none, blur, blur:STRENGTH (up to 60; blur is 12), desaturate, "
@@ -103,6 +107,8 @@ def parse_args(argv: Sequence[str] | None = None) -> AppOptions:
     p.add_argument("--stats-every", type=float, default=0.0, metavar="SECONDS",
                    help="print FPS, faces, latency and memory to stdout every SECONDS")
     args, rest = p.parse_known_args(argv)
+    if args.max_faces is not None and args.max_faces < 1:
+        p.error(f"--max-faces must be at least 1, got {args.max_faces}")
     qt_args = []
     while rest:  # Qt's own options (-platform offscreen, -style fusion ...) go on to QApplication
         arg = rest.pop(0)
@@ -113,7 +119,7 @@ def parse_args(argv: Sequence[str] | None = None) -> AppOptions:
         else:
             p.error(f"unrecognized argument: {arg}")
     return AppOptions(
-        source=args.source, device=args.device, precision=args.precision, filter=args.filter,
+        source=args.source, device=args.device, precision=args.precision, max_faces=args.max_faces, filter=args.filter,
         background=args.background, mirror=args.mirror,
         overlay=args.overlay,
         loop=args.loop, output_dir=args.output_dir, settings_file=args.settings_file, size=args.size,
@@ -132,6 +138,21 @@ def rss_mb() -> float:
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return peak / (2**20 if sys.platform == "darwin" else 2**10)
+
+
+_IMPORTED_AT = time.monotonic()
+
+
+def seconds_since_launch() -> float:
+    """Seconds since this process started (Linux: from /proc; elsewhere since this module was imported)."""
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = float(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.monotonic() - _IMPORTED_AT
 
 
 def load_all_filters() -> tuple[dict[str, Any], list[str]]:
@@ -169,14 +190,18 @@ def checked_background(text: str) -> str:
     return str(spec)
 
 
-def pipeline_factory(filters: dict[str, Any], device: str | None, precision: str = "int8") -> Callable[[], Any]:
-    """Builds the real pipeline (model + BlazeFace + filters) when called, on the worker thread."""
+def pipeline_factory(filters: dict[str, Any], device: str | None, precision: str = "int8",
+                     max_faces: int | None = None) -> Callable[[], Any]:
+    """Builds the real pipeline (model + BlazeFace + filters) when called, on the worker thread.
+
+    ``max_faces``: faces tracked at once (None: :class:`~facefilter.tracker.TrackerConfig`'s default)."""
 
     def build() -> Any:
         from facefilter.pipeline import Pipeline
         from facefilter.tracker import FaceTracker, TrackerConfig
 
-        return Pipeline(FaceTracker(device=device, config=TrackerConfig(precision=precision)), filters)
+        return Pipeline(FaceTracker(device=device, max_faces=max_faces, config=TrackerConfig(precision=precision)),
+                        filters)
 
     return build
 
@@ -194,7 +219,7 @@ def run(opts: AppOptions, on_stats: Callable[[dict[str, float]], None] | None = 
     from facefilter.gui.settings import APPLICATION, ORGANIZATION, AppSettings, default_qsettings
     from facefilter.gui.theme import apply_dark_theme
     from facefilter.gui.window import MainWindow
-    from facefilter.gui.worker import PipelineWorker
+    from facefilter.gui.worker import LOADING_STATUS, PipelineWorker
 
     # QtMultimedia (camera names) reports its optional codec libraries at start-up; not news for users.
     QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver=false\nqt.multimedia.ffmpeg.info=false")
@@ -224,7 +249,8 @@ def run(opts: AppOptions, on_stats: Callable[[dict[str, float]], None] | None = 
     if opts.overlay is not None:
         settings.overlay = opts.overlay
 
-    worker = PipelineWorker(pipeline_factory(filters, opts.device, opts.precision), loop_files=opts.loop)
+    worker = PipelineWorker(pipeline_factory(filters, opts.device, opts.precision, opts.max_faces),
+                            loop_files=opts.loop)
     window = MainWindow(worker, filters, store, settings=settings, source=opts.source, output_dir=opts.output_dir,
                         filter_errors=errors)
     if opts.size is not None:
@@ -253,10 +279,17 @@ def run(opts: AppOptions, on_stats: Callable[[dict[str, float]], None] | None = 
         print(f"facefilter: screenshot {path} ({info['frames_shown']} frames shown, "
               f"{len(info['faces'])} face(s))", flush=True)
 
-    def on_first_frame(_: object) -> None:
-        if first_frame:
+    shown: list[float] = []  # when the first frame of all was painted (models maybe still loading)
+
+    def on_first_frame(rendered: Any) -> None:
+        if not shown:
+            shown.append(time.monotonic())
+        if first_frame or getattr(rendered, "filter_status", "") == LOADING_STATUS:
             return
         first_frame.append(time.monotonic())
+        since = seconds_since_launch()
+        print(f"facefilter: first frame shown {since - (first_frame[0] - shown[0]):.2f} s after launch, "
+              f"first filtered frame {since:.2f} s", flush=True)
         if opts.screenshot is not None:
             for i, at in enumerate(opts.screenshot_at):
                 after(at, lambda i=i: grab(i))

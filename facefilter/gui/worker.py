@@ -148,6 +148,7 @@ class PipelineWorker(QThread):
         self._settings = ViewSettings()
         self._pending_source: Any = _UNSET
         self._pending_filters: Mapping[str, Any] | None = None
+        self._filters_wanted: Mapping[str, Any] | None = None
         self._pending_record: Any = _UNSET  # (path, fps) to start, None to stop
         self._vcam_wanted = False
         self._in_flight = 0
@@ -213,18 +214,15 @@ class PipelineWorker(QThread):
     # -- worker thread -------------------------------------------------------------------------
 
     def run(self) -> None:
-        try:
-            self.pipeline = self._pipeline_factory()
-        except Exception as exc:
-            log.exception("loading the pipeline failed")
-            self.loadFailed.emit(f"{type(exc).__name__}: {exc}")
-            return
-        if self._stop.is_set():
-            return
-        self.ready.emit()
+        # The source opens and its frames are shown at once; the models load beside it on a
+        # helper thread (seconds), and the pipeline takes over from the first frame after.
+        loader = _Loader(self._pipeline_factory)
+        loader.start()
         state = _LoopState()
         try:
             while not self._stop.is_set():
+                if self.pipeline is None and loader.done.is_set() and not self._take_pipeline(loader):
+                    return
                 self._apply_commands(state)
                 if state.grabber is None:
                     self._wake.wait(0.1)
@@ -234,12 +232,32 @@ class PipelineWorker(QThread):
                 if got is None:
                     self._idle(state)
                     continue
-                self._process(state, *got)
+                if self.pipeline is None:
+                    self._show_unprocessed(state, *got)
+                else:
+                    self._process(state, *got)
         finally:
             state.close_source()
             self._finish_recording(state)
             if state.vcam is not None:
                 state.vcam.close()
+            loader.discard()
+            close = getattr(self.pipeline, "close", None)
+            if callable(close):
+                close()  # the detector's and segmenter's native graphs
+
+    def _take_pipeline(self, loader: _Loader) -> bool:
+        """Adopt the loaded pipeline (True), or report why it could not load (False: the loop ends)."""
+        if loader.error is not None:
+            self.loadFailed.emit(loader.error)
+            return False
+        self.pipeline = loader.take()
+        with self._lock:
+            filters = self._filters_wanted
+        if filters is not None:
+            self.pipeline.filters = dict(filters)
+        self.ready.emit()
+        return True
 
     def _apply_commands(self, state: _LoopState) -> None:
         with self._lock:
@@ -247,8 +265,11 @@ class PipelineWorker(QThread):
             filters, self._pending_filters = self._pending_filters, None
             record, self._pending_record = self._pending_record, _UNSET
             vcam_wanted = self._vcam_wanted
-        if filters is not None and self.pipeline is not None:
-            self.pipeline.filters = dict(filters)
+        if filters is not None:
+            with self._lock:
+                self._filters_wanted = filters  # also for a pipeline that is still loading
+            if self.pipeline is not None:
+                self.pipeline.filters = dict(filters)
         if source is not _UNSET:
             self._open(state, source)
         if record is not _UNSET:
@@ -326,6 +347,22 @@ class PipelineWorker(QThread):
             news = self._last_status
             self.stalled.emit(news if "lost" in news else f"No frames from {grabber.source.name}; waiting for it...")
 
+    def _show_unprocessed(self, state: _LoopState, index: int, frame: np.ndarray) -> None:
+        """While the models load: the frame as it comes (mirrored as asked), with no faces."""
+        taken = time.monotonic()
+        state.last_frame_at = taken
+        assert state.grabber is not None
+        s = self.settings
+        if s.mirror_camera if state.grabber.source.is_camera else s.mirror_file:
+            frame = cv2.flip(frame, 1)
+        with self._lock:
+            if self._in_flight >= self.max_in_flight:
+                return
+            self._in_flight += 1
+        stats = FrameStats(0.0, 0.0, 0, state.grabber.frames_dropped)
+        self.frameReady.emit(RenderedFrame(index, frame, bgr_to_qimage(frame), [], stats, taken,
+                                           LOADING_STATUS))
+
     def _process(self, state: _LoopState, index: int, frame: np.ndarray) -> None:
         taken = time.monotonic()
         state.last_frame_at = taken
@@ -400,6 +437,45 @@ class PipelineWorker(QThread):
             self.recordingFinished.emit(str(path), rec.seconds)
         else:
             self.recordingFinished.emit("", 0.0)
+
+
+LOADING_STATUS = "Loading the face model..."
+
+
+class _Loader:
+    """Builds the pipeline on its own daemon thread; ``done`` is set when it is built or failed."""
+
+    def __init__(self, factory: PipelineFactory) -> None:
+        self._factory = factory
+        self.done = threading.Event()
+        self.error: str | None = None
+        self._pipeline: Pipeline | None = None
+        self._thread = threading.Thread(target=self._build, name="facefilter-model-loader", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _build(self) -> None:
+        try:
+            self._pipeline = self._factory()
+        except Exception as exc:
+            log.exception("loading the pipeline failed")
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.done.set()
+
+    def take(self) -> Pipeline:
+        assert self._pipeline is not None
+        pipeline, self._pipeline = self._pipeline, None
+        return pipeline
+
+    def discard(self) -> None:
+        """The worker ends: close a pipeline it never took (waits for a build still running)."""
+        self._thread.join(timeout=30.0)
+        pipeline, self._pipeline = self._pipeline, None
+        close = getattr(pipeline, "close", None)
+        if callable(close):
+            close()
 
 
 @dataclass

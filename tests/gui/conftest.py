@@ -55,6 +55,8 @@ def make_window(qtbot: Any, tmp_path: Path, builtin: dict[str, Any]) -> Callable
         window.show()
         if start:
             window.start()
+            # the models load beside the first frames (shown unprocessed): tests start once they are in
+            qtbot.waitUntil(lambda: worker.pipeline is not None, timeout=10_000)
         return window
 
     return make

@@ -22,7 +22,7 @@ from facefilter.capture import CaptureError
 from facefilter.filters.loader import builtin_dir
 from facefilter.gui.settings import AppSettings
 from facefilter.gui.window import MainWindow
-from facefilter.gui.worker import RenderedFrame
+from facefilter.gui.worker import LOADING_STATUS, RenderedFrame
 from tests.gui.fakes import FRAME_SIZE, FlakyCamera, ListSource
 
 pytestmark = pytest.mark.gui
@@ -30,8 +30,13 @@ pytestmark = pytest.mark.gui
 TIMEOUT = 10_000  # ms; the CPU is shared with training runs
 
 
-def wait_frame(qtbot: Any, window: MainWindow, ok: Callable[[RenderedFrame], bool] = lambda rf: True) -> RenderedFrame:
-    """Wait for a frame painted after this call that satisfies ``ok``."""
+def processed(rf: RenderedFrame) -> bool:
+    """A frame the pipeline made (not one shown as it came while the models loaded)."""
+    return rf.filter_status != LOADING_STATUS
+
+
+def wait_frame(qtbot: Any, window: MainWindow, ok: Callable[[RenderedFrame], bool] = processed) -> RenderedFrame:
+    """Wait for a frame painted after this call that satisfies ``ok`` (default: any processed frame)."""
     start = window.frames_shown
 
     def check() -> None:
@@ -485,3 +490,37 @@ def test_the_virtual_camera_and_recording_get_the_composited_picture(
     ok, frame = cap.read()
     cap.release()
     assert ok and np.abs(frame[5:15, 5:15].astype(int) - (255, 0, 0)).max() < 30  # the recording too (MP4)
+
+
+def test_frames_show_while_the_models_load_then_the_filter_applies(
+    qtbot: Any, tmp_path: Path, builtin: dict[str, Any]
+) -> None:
+    """Quick start: the camera's frames are on screen before the pipeline is built; a filter
+    picked and filters added meanwhile are applied as soon as it is."""
+    import threading
+
+    from facefilter.capture import FrameGrabber
+    from facefilter.gui.worker import PipelineWorker
+    from facefilter.pipeline import Pipeline
+    from tests.gui.fakes import FACE_POINTS, FakeTracker
+
+    release = threading.Event()
+
+    def slow_factory() -> Pipeline:
+        release.wait(10.0)  # "loading the models" until the test says so
+        return Pipeline(FakeTracker(FACE_POINTS), {})  # the filters come from the window
+
+    worker = PipelineWorker(slow_factory, grabber_factory=lambda spec, on_status: FrameGrabber(
+        spec, on_status=on_status, realtime=True))
+    window = MainWindow(worker, dict(builtin), QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                        source=ListSource(), output_dir=tmp_path / "out", user_filter_dir=tmp_path / "user")
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    early = wait_frame(qtbot, window, lambda rf: True)
+    assert early.faces == [] and early.filter_status == LOADING_STATUS and worker.pipeline is None
+    worker.set_filters(dict(builtin))  # e.g. a filter imported while loading
+    window.choose_filter("sunglasses")
+    release.set()
+    late = wait_frame(qtbot, window, lambda rf: processed(rf) and eye_brightness(rf) < 100)
+    assert len(late.faces) == 1 and worker.pipeline is not None
