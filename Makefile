@@ -1,6 +1,6 @@
-# Two commands do all set-up on a fresh machine (Python 3.11, Debian):
+# Two commands do all set-up on a fresh machine (Python 3.11-3.13, Debian):
 #   make run    creates .venv, installs facefilter, starts the app (ARGS="--source clip.mp4")
-#   make test   creates .venv, installs facefilter[dev] + the window libraries, runs the tests
+#   make test   creates .venv, installs facefilter[dev,train,bench] + the window libraries, runs the tests
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -18,8 +18,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
+# Tests need everything: torch (training, evaluation, the photo ensemble) is the "train" extra,
+# dlib (the face swap's independent identity judge) the "bench" extra.
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -e ".[dev,train,bench]"
 	touch $@ $(VENV)/.installed
 
 system-deps:
@@ -39,5 +41,5 @@ test: $(VENV)/.installed-dev system-deps
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check facefilter tests
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-dev  # the benchmarks use torch (threads, references) and dlib
 	$(BIN)/facefilter-bench $(ARGS)

@@ -108,3 +108,79 @@ def test_blazeface_finds_real_faces_and_maps_their_boxes(ibug_dir: Path, blazefa
 
 def test_blazeface_finds_nothing_on_a_blank_frame(blazeface) -> None:  # type: ignore[no-untyped-def]
     assert blazeface.detect(np.full((480, 640, 3), 90, np.uint8)) == []
+
+
+def test_ssd_anchors_follow_the_mediapipe_layouts() -> None:
+    from facefilter.detect.blazeface import SPECS, ssd_anchors
+
+    short, full = ssd_anchors(SPECS["short"]), ssd_anchors(SPECS["full"])
+    assert short.shape == (896, 2) and full.shape == (2304, 2)
+    # short range: 16x16 cells with 2 anchors each, then 8x8 cells with 6 (three stride-16 layers x 2)
+    np.testing.assert_allclose(short[0], short[1])
+    np.testing.assert_allclose(short[0], [0.5 / 16, 0.5 / 16])
+    np.testing.assert_allclose(short[2], [1.5 / 16, 0.5 / 16])
+    np.testing.assert_allclose(short[512], short[517])
+    np.testing.assert_allclose(short[518], [1.5 / 8, 0.5 / 8])
+    np.testing.assert_allclose(full[48], [0.5 / 48, 1.5 / 48])
+
+
+def test_weighted_nms_averages_a_cluster_by_score() -> None:
+    from facefilter.detect.blazeface import weighted_nms
+
+    def row(score: float, x0: float) -> list[float]:
+        return [score, x0, 0.0, x0 + 1.0, 1.0, *([x0] * 12)]
+
+    dets = np.array([row(0.6, 0.1), row(0.9, 0.0), row(0.7, 5.0)])
+    out = weighted_nms(dets)
+    assert out.shape == (2, 17)
+    assert out[0, 0] == 0.9 and out[1, 0] == 0.7  # best score kept, best first
+    np.testing.assert_allclose(out[0, 1], (0.9 * 0.0 + 0.6 * 0.1) / 1.5)
+    np.testing.assert_allclose(out[1, 1:], dets[2, 1:])
+    assert weighted_nms(np.zeros((0, 17))).shape == (0, 17)
+
+
+def test_blazeface_models_ship_with_their_licence_and_source() -> None:
+    import hashlib
+
+    from facefilter.detect.blazeface import SPECS, model_path
+
+    folder = model_path("short").parent
+    assert "Apache License" in (folder / "LICENSE").read_text()
+    source = (folder / "SOURCE.md").read_text()
+    for name in SPECS:
+        digest = hashlib.sha256(model_path(name).read_bytes()).hexdigest()
+        assert digest in source, f"{model_path(name)}: its sha256 is not in {folder / 'SOURCE.md'}"
+    with pytest.raises(ValueError, match="unknown BlazeFace model"):
+        model_path("tiny")
+
+
+def test_blazeface_matches_legacy_solution(ibug_dir: Path, blazeface) -> None:  # type: ignore[no-untyped-def]
+    """Where mediapipe 0.10.x is installed: the same detections as its legacy face detection
+    graphs (scores within 1e-4, coordinates within 1e-2 px)."""
+    try:
+        from mediapipe.python.solutions import face_detection
+    except ImportError:
+        pytest.skip("this mediapipe has no legacy solutions API (mediapipe 1.x dropped it)")
+    from facefilter.bench.scene import background, composite, make_sprite, place
+    from facefilter.data import discover
+
+    records = discover(ibug_dir).records[:60:6]
+    for name, selection in (("short", 0), ("full", 1)):
+        with face_detection.FaceDetection(min_detection_confidence=0.5, model_selection=selection) as legacy:
+            for k, rec in enumerate(records):
+                sprite = make_sprite(cv2.imread(str(rec.image)), rec.points)
+                frame, _ = composite(background(seed=k), [sprite], [place(sprite, (300, 250), (60, 120, 240)[k % 3])])
+                rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+                h, w = rgb.shape[:2]
+                expected = []
+                for d in legacy.process(rgb).detections or []:
+                    rb = d.location_data.relative_bounding_box
+                    kps = [v for p in d.location_data.relative_keypoints for v in (p.x * w - 0.5, p.y * h - 0.5)]
+                    expected.append([d.score[0], rb.xmin * w - 0.5, rb.ymin * h - 0.5,
+                                     (rb.xmin + rb.width) * w - 0.5, (rb.ymin + rb.height) * h - 0.5, *kps])
+                ours = blazeface.raw_detections(rgb, name)
+                assert len(ours) == len(expected), f"{name}, {rec.image}: {len(ours)} against {len(expected)}"
+                if expected:
+                    exp = np.array(expected)[np.argsort([-e[0] for e in expected], kind="stable")]
+                    np.testing.assert_allclose(ours[:, 0], exp[:, 0], atol=1e-4)
+                    np.testing.assert_allclose(ours[:, 1:], exp[:, 1:], atol=1e-2)

@@ -1,9 +1,10 @@
 """Person segmentation: ``mask(frame_bgr) -> float32 HxW in [0, 1]`` (1 = person), a MediaPipe
 implementation and a fake for tests.
 
-:class:`PersonSegmenter` runs MediaPipe's selfie segmentation model, shipped inside the
-mediapipe 0.10.21 wheel (``mediapipe/modules/selfie_segmentation/``; nothing is downloaded),
-through the Tasks ``ImageSegmenter`` in still-image mode: every call is independent. The model
+:class:`PersonSegmenter` runs MediaPipe's selfie segmentation model (Apache-2.0, copied from
+the mediapipe 0.10.21 wheel into ``facefilter/background/models/``, where ``SOURCE.md`` gives its
+origin; nothing is downloaded) through the MediaPipe Tasks ``ImageSegmenter`` (mediapipe 0.10.21
+and 1.x alike) in still-image mode: every call is independent. The model
 sees the frame downscaled to :attr:`SegmenterConfig.work_width` (its input is 256x256 or 256x144
 anyway); its mask is refined at that size by a guided filter (:func:`guided_filter`) steered by
 the grey picture, so the edge follows hair and shoulders instead of the model's coarse grid, then
@@ -13,11 +14,11 @@ refinement.
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from importlib import resources
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -26,7 +27,7 @@ import numpy as np
 
 
 class SegmenterModel(StrEnum):
-    """The two selfie segmentation models in the mediapipe wheel: ``SQUARE`` (256x256 input) and
+    """The two selfie segmentation models shipped with facefilter: ``SQUARE`` (256x256 input) and
     ``LANDSCAPE`` (256x144). See :data:`DEFAULT_MODEL` for the choice."""
 
     SQUARE = "square"
@@ -51,14 +52,10 @@ DEFAULT_MODEL = SegmenterModel.LANDSCAPE
 
 
 def model_path(model: SegmenterModel | str = DEFAULT_MODEL) -> Path:
-    """Path of the ``.tflite`` file of ``model`` inside the installed mediapipe package."""
-    spec = importlib.util.find_spec("mediapipe")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("mediapipe is not installed: the person segmentation model ships inside it")
-    path = Path(next(iter(spec.submodule_search_locations))) / "modules" / "selfie_segmentation"
-    path = path / SegmenterModel(model).filename
+    """Path of the shipped ``.tflite`` file of ``model`` (``facefilter/background/models/``)."""
+    path = Path(str(resources.files("facefilter.background").joinpath("models", SegmenterModel(model).filename)))
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: the selfie segmentation model is missing from the mediapipe package")
+        raise FileNotFoundError(f"{path}: the selfie segmentation model is missing from the facefilter package")
     return path
 
 
@@ -210,7 +207,7 @@ class PersonSegmenter:
             output_confidence_masks=True,
             output_category_mask=False,
         )
-        with warnings.catch_warnings():  # mediapipe 0.10.21 calls a protobuf API that warns it is deprecated
+        with warnings.catch_warnings():  # mediapipe 0.10.x calls a protobuf API that warns it is deprecated
             warnings.filterwarnings("ignore", message="MessageFactory class is deprecated", category=UserWarning)
             self._segmenter = vision.ImageSegmenter.create_from_options(opts)
 

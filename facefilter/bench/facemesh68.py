@@ -21,7 +21,8 @@ from facefilter.types import N_LANDMARKS, OUTER_EYE_CORNERS
 
 # Fitted with `python -m facefilter.bench.facemesh68` on the 1811 ibug300w-train faces outside the
 # validation split (Face Mesh found all of them); mapped-mesh NME on the 201 validation faces:
-# mean 5.32%, median 4.85% (static images, mediapipe 0.10.21).
+# mean 5.32%, median 4.85% (static images, mediapipe 0.10.21's solution; its rebuild in
+# facefilter.bench.facemesh gives the same points within 0.03% of the eye distance).
 MESH_TO_68: tuple[int, ...] = (
     127, 227, 177, 215, 172, 136, 149, 148, 152, 377, 378, 365, 397, 435, 401, 447, 356,
     70, 63, 105, 66, 55, 336, 296, 334, 293, 300, 168, 197, 5, 4, 75, 97, 2,
@@ -40,24 +41,20 @@ def mesh_to_68(mesh: np.ndarray, table: tuple[int, ...] = MESH_TO_68) -> np.ndar
 
 
 class FaceMeshReference:
-    """MediaPipe Face Mesh in video mode on BGR frames -> list of ``(68, 2)`` point arrays."""
+    """MediaPipe Face Mesh in video mode on BGR frames -> list of ``(68, 2)`` point arrays.
+
+    Runs :class:`facefilter.bench.facemesh.FaceMeshReference` (the legacy solution's graph
+    rebuilt on the TFLite interpreter: no ``mediapipe.solutions`` needed).
+    """
 
     def __init__(self, max_faces: int = 4, static: bool = False) -> None:
-        from mediapipe.python.solutions import face_mesh
+        from facefilter.bench.facemesh import FaceMeshReference as Mesh
 
-        self._mesh = face_mesh.FaceMesh(
-            static_image_mode=static, max_num_faces=max_faces, refine_landmarks=False,
-            min_detection_confidence=0.5, min_tracking_confidence=0.5,
-        )
+        self._mesh = Mesh(max_faces=max_faces, static=static)
 
     def meshes(self, frame_bgr: np.ndarray) -> list[np.ndarray]:
         """Every face's ``(468, 2)`` mesh in frame pixels (origin at the centre of the top-left pixel)."""
-        h, w = frame_bgr.shape[:2]
-        res = self._mesh.process(cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB))
-        out = []
-        for lms in res.multi_face_landmarks or []:
-            out.append(np.array([[p.x * w - 0.5, p.y * h - 0.5] for p in lms.landmark], np.float32))
-        return out
+        return [m[:, :2] for m in self._mesh.process(frame_bgr)]
 
     def process(self, frame_bgr: np.ndarray) -> list[np.ndarray]:
         return [mesh_to_68(m) for m in self.meshes(frame_bgr)]
@@ -92,13 +89,73 @@ def fit_table(meshes: list[np.ndarray], truths: list[np.ndarray]) -> tuple[int, 
     return tuple(int(i) for i in cost.mean(0).argmin(1))
 
 
+def compare(data: Path, limit: int = 0) -> None:
+    """Print the NME of the mapped mesh on the 300-W validation faces (static images) for
+    :class:`facefilter.bench.facemesh.FaceMeshReference` and, where mediapipe 0.10.x is installed,
+    the legacy solution, and the largest point difference between the two per face."""
+    from facefilter.bench.facemesh import FaceMeshReference as Mesh
+    from facefilter.bench.facemesh import legacy_meshes
+    from facefilter.data import discover, split_indices
+    from facefilter.landmarks.metrics import nme
+
+    records = discover(data).records
+    _, val = split_indices(len(records), 0.1, seed=0)
+    chosen = [records[i] for i in val][: limit or None]
+    try:
+        from mediapipe.python.solutions import face_mesh
+
+        legacy = face_mesh.FaceMesh(static_image_mode=True, max_num_faces=4, refine_landmarks=False,
+                                    min_detection_confidence=0.5)
+    except ImportError:
+        legacy = None
+    ours = Mesh(max_faces=4, static=True)
+    found: dict[str, list[np.ndarray]] = {"ours": [], "legacy": []}
+    truths: dict[str, list[np.ndarray]] = {"ours": [], "legacy": []}
+    diffs = []
+    for rec in chosen:
+        img = cv2.imread(str(rec.image), cv2.IMREAD_COLOR)
+        if img is None:
+            continue
+        gt = np.asarray(rec.points, np.float64)
+        best = {}
+        for name, meshes in (("ours", ours.process(img)), ("legacy", legacy_meshes(legacy, img) if legacy else [])):
+            if meshes:
+                best[name] = min(meshes, key=lambda m: float(np.linalg.norm(m[:, :2].mean(0) - gt.mean(0))))
+                found[name].append(best[name][list(MESH_TO_68), :2])
+                truths[name].append(gt)
+        if len(best) == 2:
+            iod = float(np.linalg.norm(gt[36] - gt[45]))
+            diffs.append(float(np.abs(best["ours"][:, :2] - best["legacy"][:, :2]).max()) / iod)
+    ours.close()
+    if legacy is not None:
+        legacy.close()
+    print(f"{len(chosen)} 300-W validation faces (static images)")
+    for name in ("ours", "legacy"):
+        if found[name]:
+            e = nme(np.stack(found[name]), np.stack(truths[name]))
+            print(f"  {name:7s} found {len(found[name])}, NME of the mapped mesh: mean {e.mean() * 100:.2f}%, "
+                  f"median {np.median(e) * 100:.2f}%")
+        else:
+            print(f"  {name:7s} " + ("found none" if name == "ours" else "not installed (mediapipe 1.x)"))
+    if diffs:
+        d = np.array(diffs) * 100
+        print(f"  ours vs legacy, largest point difference per face (% of the outer-eye distance): "
+              f"median {np.median(d):.3f}, max {d.max():.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     from facefilter.data import discover, split_indices
     from facefilter.landmarks.metrics import nme
 
     ap = argparse.ArgumentParser(prog="python -m facefilter.bench.facemesh68", description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--compare", action="store_true",
+                    help="instead: NME of the reference (and of the legacy solution) on the validation faces")
+    ap.add_argument("--limit", type=int, default=0, help="with --compare: validation faces (0: all)")
     args = ap.parse_args(argv)
+    if args.compare:
+        compare(args.data, args.limit)
+        return 0
     records = discover(args.data).records
     train, val = split_indices(len(records), 0.1, seed=0)
     ref = FaceMeshReference(max_faces=4, static=True)

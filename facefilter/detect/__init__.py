@@ -1,6 +1,6 @@
 """Face detection: a tiny interface, MediaPipe BlazeFace behind it, and a fake for tests.
 
-``detect(frame_bgr) -> list[Detection]``; :class:`BlazeFaceDetector` (imports mediapipe when
+``detect(frame_bgr) -> list[Detection]``; :class:`BlazeFaceDetector` (loads the TFLite interpreter when
 made) also maps each box to the landmark model's crop box (:mod:`facefilter.detect.mapping`).
 """
 

@@ -19,11 +19,10 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.models import resnet18
 
+from facefilter.landmarks.arch import ARCH_FC, ARCH_SOFT, ARCHS
 from facefilter.types import N_LANDMARKS
 
-ARCH_FC = "resnet18-gray"
-ARCH_SOFT = "resnet18-gray-soft"
-ARCHS = (ARCH_FC, ARCH_SOFT)
+__all__ = ["ARCHS", "ARCH_FC", "ARCH_SOFT", "LandmarkNet", "SoftArgmaxHead", "soft_argmax"]
 
 
 class SoftArgmaxHead(nn.Module):

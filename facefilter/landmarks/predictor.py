@@ -1,13 +1,23 @@
-"""``LandmarkModel``: face boxes in, 68 landmarks out (crop -> network -> image pixels)."""
+"""``LandmarkModel``: face boxes in, 68 landmarks out (crop -> network -> image pixels).
+
+Torch is imported only where a PyTorch network is built or run: on the CPU,
+:meth:`LandmarkModel.load_single` defers building the network, and
+:func:`facefilter.landmarks.onnx.use_onnx` then gives it a shipped ONNX graph instead, so the
+real-time CPU path (crop, ONNX Runtime, points back in pixels: numpy and cv2) never loads torch.
+"""
 
 from __future__ import annotations
 
+import importlib.util
+import logging
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
-import torch
 
 from facefilter.landmarks.crop import (
     apply_affine,
@@ -17,9 +27,16 @@ from facefilter.landmarks.crop import (
     invert_affine,
     warp_crop,
 )
-from facefilter.landmarks.model import LandmarkNet
-from facefilter.landmarks.weights import ModelConfig, WeightsError, load_network, shipped_weights_path
+from facefilter.landmarks.onnx import OnnxNet
+from facefilter.landmarks.weights import ModelConfig, WeightsError, load_network, read_config, shipped_weights_path
 from facefilter.types import FLIP_PERMUTATION, N_LANDMARKS
+
+if TYPE_CHECKING:
+    import torch
+
+    from facefilter.landmarks.model import LandmarkNet
+
+log = logging.getLogger(__name__)
 
 _FLIP = np.asarray(FLIP_PERMUTATION)
 
@@ -37,8 +54,43 @@ MULTI_CROP: tuple[tuple[float, float, float], ...] = (
 )
 
 
+def torch_installed() -> bool:
+    """Whether torch can be imported (it is an extra: ``facefilter[train]`` or ``facefilter[cuda]``)."""
+    return "torch" in sys.modules or importlib.util.find_spec("torch") is not None
+
+
+def nvidia_driver_present() -> bool:
+    """Whether an NVIDIA driver is visible, told without importing torch (Linux: the kernel
+    module's ``/proc`` entry; Windows: ``nvcuda.dll``)."""
+    if sys.platform.startswith("linux"):
+        return Path("/proc/driver/nvidia/version").is_file()
+    if sys.platform == "win32":
+        return Path(os.environ.get("SYSTEMROOT", r"C:\Windows"), "System32", "nvcuda.dll").is_file()
+    return False
+
+
+def realtime_device() -> str:
+    """The real-time network's device: ``"cuda"`` when torch is installed and sees a CUDA GPU, else
+    ``"cpu"`` (ONNX Runtime). Imports torch only where an NVIDIA driver is present."""
+    if torch_installed() and nvidia_driver_present():
+        import torch
+
+        if torch.cuda.is_available():
+            return "cuda"
+    return "cpu"
+
+
+def _device_name(device: str | torch.device) -> str:
+    name = str(device)
+    if name.split(":")[0] not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device must be 'cpu', 'cuda[:N]' or 'mps', got {device!r}")
+    return name
+
+
 def default_device() -> torch.device:
-    """CUDA when present, then Apple MPS, else the CPU."""
+    """CUDA when present, then Apple MPS, else the CPU (imports torch; :func:`realtime_device` does not)."""
+    import torch
+
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
@@ -70,22 +122,62 @@ class LandmarkModel:
     accurate, one more network pass each). ``crops``: test-time crops ``(zoom, shift x, shift y)``
     of each face whose predictions are averaged in image pixels (:data:`MULTI_CROP`; one network
     pass each). ``net`` alone, one crop, is what the real-time tracker runs.
+
+    ``net`` and ``companions`` are :class:`LandmarkNet` modules or :class:`OnnxNet` graphs.
+    ``net=None`` defers building the network from ``source`` until :attr:`net` is first read
+    (which imports torch); :func:`~facefilter.landmarks.onnx.use_onnx` can instead give it a
+    shipped ONNX graph, without torch. ``device``: ``"cpu"``, ``"cuda"``... or a ``torch.device``.
     """
 
     def __init__(
-        self, net: LandmarkNet, config: ModelConfig, device: torch.device, flip_test: bool = True,
-        source: Path | None = None, companions: Sequence[LandmarkNet] = (),
+        self, net: LandmarkNet | OnnxNet | None, config: ModelConfig, device: str | torch.device,
+        flip_test: bool = True, source: Path | None = None, companions: Sequence[LandmarkNet | OnnxNet] = (),
         crops: Sequence[tuple[float, float, float]] = ONE_CROP,
     ) -> None:
         if not crops or any(len(c) != 3 or not c[0] > 0 for c in crops):
             raise ValueError(f"crops must be (zoom > 0, shift x, shift y) triples, got {list(crops)}")
-        self.net = net.to(device).eval()
+        if net is None and source is None:
+            raise ValueError("LandmarkModel needs a network or the weights file to build it from (source)")
+        self._device = _device_name(device)
+        self._net = None if net is None else self._placed(net)
         self.config = config
-        self.device = device
         self.flip_test = flip_test
         self.source = source  # the weights file, when loaded from one
-        self.companions = [c.to(device).eval() for c in companions]
+        self.companions = [self._placed(c) for c in companions]
         self.crops = [tuple(map(float, c)) for c in crops]
+
+    def _placed(self, net: Any) -> Any:
+        return net if isinstance(net, OnnxNet) else net.to(self._device).eval()
+
+    @property
+    def net(self) -> Any:
+        """The main network (:class:`LandmarkNet` or :class:`OnnxNet`); built from :attr:`source`
+        on first use when deferred (imports torch)."""
+        if self._net is None:
+            assert self.source is not None  # checked in __init__
+            self._net = self._placed(load_network(self.source)[0])
+        return self._net
+
+    @net.setter
+    def net(self, value: Any) -> None:
+        self._net = self._placed(value)
+
+    @property
+    def net_built(self) -> bool:
+        """Whether :attr:`net` exists yet (False: deferred, see the class doc)."""
+        return self._net is not None
+
+    @property
+    def device_type(self) -> str:
+        """``"cpu"``, ``"cuda"`` or ``"mps"``, without importing torch."""
+        return self._device.split(":")[0]
+
+    @property
+    def device(self) -> torch.device:
+        """The device as a ``torch.device`` (imports torch)."""
+        import torch
+
+        return torch.device(self._device)
 
     @classmethod
     def load(
@@ -98,8 +190,25 @@ class LandmarkModel:
         companions when ``path`` is ``None`` (the shipped ensemble) and none otherwise; ``[]``: none.
         ``multi_crop``: average the :data:`MULTI_CROP` test-time crops of each face; ``None`` means
         on for the shipped weights (``path`` is ``None``: the most accurate default) and off otherwise.
+
+        Without torch installed (it is an extra), on the CPU: the main network alone through its
+        shipped ONNX graph (fp32), with a warning that the companions need ``facefilter[train]``.
         """
         source = Path(shipped_weights_path() if path is None else path)
+        crops = MULTI_CROP if (path is None if multi_crop is None else multi_crop) else ONE_CROP
+        if not torch_installed() and (device is None or _device_name(device) == "cpu"):
+            from facefilter.landmarks.onnx import use_onnx
+
+            model = cls(None, read_config(source), "cpu", flip_test, source, crops=crops)
+            if (companions is None and path is None) or companions:
+                log.warning("torch is not installed: the landmark ensemble runs its main network only "
+                            "(pip install 'facefilter[train]' for the full ensemble)")
+            if not use_onnx(model, threads=None, precision="fp32"):
+                raise WeightsError(f"{source}: no ONNX graph made from these weights, and no torch to run them "
+                                   "(pip install 'facefilter[train]')")
+            return model
+        if not torch_installed():
+            raise RuntimeError(f"device {device!r} needs torch: pip install 'facefilter[cuda]' (or run on the CPU)")
         net, cfg = load_network(source)
         if companions is None:
             companions = [source.with_name(n) for n in SHIPPED_COMPANIONS] if path is None else []
@@ -111,16 +220,24 @@ class LandmarkModel:
             ):
                 raise WeightsError(f"{other}: its crops ({ccfg}) differ from those of {source} ({cfg})")
             extra.append(cnet)
-        dev = default_device() if device is None else torch.device(device)
-        crops = MULTI_CROP if (path is None if multi_crop is None else multi_crop) else ONE_CROP
+        dev = default_device() if device is None else device
         return cls(net, cfg, dev, flip_test, source, extra, crops)
 
     @classmethod
     def load_single(
         cls, path: str | Path | None = None, device: str | torch.device | None = None, flip_test: bool = True,
     ) -> LandmarkModel:
-        """The main network alone on one crop per face: what the real-time tracker runs."""
-        return cls.load(path, device, flip_test, companions=[], multi_crop=False)
+        """The main network alone on one crop per face: what the real-time tracker runs.
+
+        ``device=None``: :func:`realtime_device` (CUDA when torch sees one, else the CPU). On the
+        CPU the network is not built here (no torch): :func:`~facefilter.landmarks.onnx.use_onnx`
+        gives it the shipped ONNX graph, or reading :attr:`net` builds the PyTorch network.
+        """
+        dev = realtime_device() if device is None else _device_name(device)
+        if dev != "cpu":
+            return cls.load(path, dev, flip_test, companions=[], multi_crop=False)
+        source = Path(shipped_weights_path() if path is None else path)
+        return cls(None, read_config(source), dev, flip_test, source)
 
     def crop_matrices(
         self, boxes: np.ndarray, angles: np.ndarray | None = None, crop: tuple[float, float, float] = ONE_CROP[0],
@@ -133,7 +250,6 @@ class LandmarkModel:
                 for b, a in zip(boxes, angles, strict=True)]
         return np.stack(mats)
 
-    @torch.inference_mode()
     def predict(self, image: np.ndarray, boxes: np.ndarray, angles: np.ndarray | None = None) -> np.ndarray:
         """Landmarks of every face in ``image``, in one batch.
 
@@ -156,14 +272,11 @@ class LandmarkModel:
             face = np.arange(i, len(mats), len(boxes))
             small, small_mats = area_prefilter(gray, mats[face], size)
             crops[face] = [warp_crop(small, m, size, max_step=None) for m in small_mats]
-        x = torch.from_numpy((crops / 255.0 - cfg.mean) / cfg.std)[:, None].to(self.device)
+        x = ((crops / 255.0 - cfg.mean) / cfg.std).astype(np.float32, copy=False)[:, None]
         n = len(x)
         if self.flip_test:
-            x = torch.cat([x, torch.flip(x, dims=[3])])
-        out = self.net(x).float().cpu().numpy()
-        for other in self.companions:
-            out += other(x).float().cpu().numpy()
-        out /= 1 + len(self.companions)
+            x = np.concatenate([x, x[..., ::-1]])
+        out = self._run_networks(x)
         target = out[:n]
         if self.flip_test:
             mirrored = out[n:][:, _FLIP]
@@ -173,3 +286,20 @@ class LandmarkModel:
         pts = np.stack([apply_affine(invert_affine(m), p) for m, p in zip(mats, crop_pts, strict=True)])
         pts = pts.reshape(len(self.crops), len(boxes), N_LANDMARKS, 2).mean(axis=0)
         return pts.astype(np.float32)
+
+    def _run_networks(self, x: np.ndarray) -> np.ndarray:
+        """The mean of every network's ``(B, P, 2)`` output for the ``(B, 1, S, S)`` float32 input."""
+        nets = [self.net, *self.companions]
+        if all(isinstance(n, OnnxNet) for n in nets):
+            out = nets[0].run(x)
+            for other in nets[1:]:
+                out = out + other.run(x)
+            return out / len(nets)
+        import torch
+
+        with torch.inference_mode():
+            xt = torch.from_numpy(np.ascontiguousarray(x)).to(self._device)
+            out = self.net(xt).float().cpu().numpy()
+            for other in self.companions:
+                out += other(xt).float().cpu().numpy()
+        return out / len(nets)

@@ -1,7 +1,9 @@
 """Reading and writing landmark weights: safetensors with the preprocessing config as metadata.
 
 Training checkpoints (``.pt``) are read with ``torch.load(weights_only=True)`` only; that of a
-run trained with ``--ema`` gives its moving average.
+run trained with ``--ema`` gives its moving average. Importing this module does not import
+torch: :func:`read_config` reads a safetensors file's config without it (the real-time CPU path
+runs the network in ONNX Runtime); building a network (:func:`load_network`) imports it.
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ import json
 from dataclasses import asdict, dataclass, fields
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
-from torch import nn
 
-from facefilter.landmarks.model import ARCH_FC, ARCHS, LandmarkNet
+from facefilter.landmarks.arch import ARCH_FC, ARCHS
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from facefilter.landmarks.model import LandmarkNet
 
 DEFAULT_WEIGHTS_NAME = "landmarks.safetensors"
 
@@ -52,6 +58,8 @@ def save_weights(
     extra: dict[str, str] | None = None,
 ) -> None:
     """Write ``model``'s weights (fp16 by default) and ``config`` to a safetensors file."""
+    from safetensors.torch import save_file
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {
@@ -65,18 +73,46 @@ def save_weights(
     tmp.replace(path)
 
 
+def _safetensors_config(path: Path) -> ModelConfig:
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            meta = f.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise WeightsError(f"{path}: not a readable safetensors file ({exc})") from None
+    try:
+        return ModelConfig.from_dict(json.loads(meta.get("facefilter_config", "{}")))
+    except (ValueError, TypeError) as exc:
+        raise WeightsError(f"{path}: unreadable facefilter_config metadata ({exc})") from None
+
+
+def read_config(path: str | Path) -> ModelConfig:
+    """The preprocessing config stored with the weights at ``path``, without building a network.
+
+    A safetensors file is read without torch; a ``.pt`` checkpoint needs it. Raises
+    :class:`WeightsError` when the file is missing or unreadable or names an unknown network.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"{path}: weights file not found")
+    cfg = _safetensors_config(path) if path.suffix == ".safetensors" else _read_state(path)[1]
+    if cfg.arch not in ARCHS:
+        raise WeightsError(f"{path}: unknown network '{cfg.arch}' (known: {', '.join(ARCHS)}); newer facefilter?")
+    return cfg
+
+
 def _read_state(path: Path) -> tuple[dict[str, torch.Tensor], ModelConfig]:
+    import torch
+
     if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
         try:
             state = load_file(str(path))
-            from safetensors import safe_open
-
-            with safe_open(str(path), framework="pt") as f:
-                meta = f.metadata() or {}
         except (SafetensorError, OSError, ValueError) as exc:
             raise WeightsError(f"{path}: not a readable safetensors file ({exc})") from None
-        cfg = ModelConfig.from_dict(json.loads(meta.get("facefilter_config", "{}")))
-        return state, cfg
+        return state, _safetensors_config(path)
     try:
         ckpt = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for truncated or foreign files
@@ -91,7 +127,9 @@ def _read_state(path: Path) -> tuple[dict[str, torch.Tensor], ModelConfig]:
 
 
 def load_network(path: str | Path) -> tuple[LandmarkNet, ModelConfig]:
-    """Build a :class:`LandmarkNet` and fill it from ``path``, checking every tensor's shape."""
+    """Build a :class:`LandmarkNet` and fill it from ``path``, checking every tensor's shape (imports torch)."""
+    from facefilter.landmarks.model import LandmarkNet
+
     path = Path(path)
     if not path.is_file():
         raise WeightsError(f"{path}: weights file not found")

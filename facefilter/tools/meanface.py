@@ -122,8 +122,7 @@ def symmetrise(shape: np.ndarray) -> np.ndarray:
 
 def collect(records: list, max_yaw_offset: float, max_jaw_asymmetry: float) -> tuple[np.ndarray, int]:
     """``(F, 68, 3)`` pixel shapes (annotated x, y; Face Mesh depth) of the frontal faces; and how many were picked."""
-    from mediapipe.python.solutions import face_mesh
-
+    from facefilter.bench.facemesh import FaceMeshReference
     from facefilter.bench.facemesh68 import MESH_TO_68
 
     picked = []
@@ -132,19 +131,15 @@ def collect(records: list, max_yaw_offset: float, max_jaw_asymmetry: float) -> t
         if abs(off) <= max_yaw_offset and abs(asym) <= max_jaw_asymmetry:
             picked.append(rec)
     shapes = []
-    with face_mesh.FaceMesh(static_image_mode=True, max_num_faces=4, refine_landmarks=False,
-                            min_detection_confidence=0.5) as mesh:
+    with FaceMeshReference(max_faces=4, static=True) as mesh:
         for rec in picked:
             img = cv2.imread(str(rec.image), cv2.IMREAD_COLOR)
             if img is None:
                 continue
-            h, w = img.shape[:2]
-            res = mesh.process(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
-            if not res.multi_face_landmarks:
+            found = [m.astype(np.float64) for m in mesh.process(img)]  # (468, 3): x, y px; z px
+            if not found:
                 continue
             gt = np.asarray(rec.points, np.float64)
-            found = [np.array([[p.x * w - 0.5, p.y * h - 0.5, p.z * w] for p in lm.landmark])
-                     for lm in res.multi_face_landmarks]
             best = min(found, key=lambda m: float(np.linalg.norm(m[:, :2].mean(0) - gt.mean(0))))
             mapped = best[list(MESH_TO_68)]
             a, b = 36, 45

@@ -1,4 +1,12 @@
-"""Int8 landmark network for the real-time pipeline (ONNX Runtime static quantisation).
+"""The landmark network's ONNX graphs for the real-time pipeline: int8 (ONNX Runtime static
+quantisation) and fp32.
+
+The fp32 graph (``landmarks.fp32.onnx``, :func:`build_fp32`) is the exact network, its weights
+stored in fp16 as in the safetensors file (batch norm kept as nodes, so nothing is rounded): the
+app runs it without torch on CPUs where the int8 graph is not exact. Both are written by
+
+    python -m facefilter.tools.quantize --data ../shared/data/ibug300w-train
+
 
 The fp32 network is exported to ONNX and its convolutions up to ``layer3`` are quantised to
 int8 (weights per channel, activations per tensor, QDQ format) with activation ranges
@@ -7,8 +15,6 @@ VNNI) the graph runs 2x faster than the fp32 one, validation NME within 0.01 poi
 ``models/README.md``). The file records the SHA-256 of the weights it was made from, so a stale
 int8 file is never used with other weights: :func:`facefilter.landmarks.onnx.load_int8` then
 returns ``None`` and the caller stays on fp32.
-
-    python -m facefilter.tools.quantize --data ../shared/data/ibug300w-train
 """
 
 from __future__ import annotations
@@ -26,7 +32,14 @@ import numpy as np
 
 from facefilter.data import DatasetError, load_many, split_indices
 from facefilter.landmarks.crop import crop_matrix, warp_crop
-from facefilter.landmarks.onnx import DIGEST_KEY, export_onnx, int8_path_for, weights_digest
+from facefilter.landmarks.onnx import (
+    DIGEST_KEY,
+    export_onnx,
+    fp16_storage,
+    fp32_path_for,
+    int8_path_for,
+    weights_digest,
+)
 from facefilter.landmarks.weights import ModelConfig, WeightsError, load_network, shipped_weights_path
 
 log = logging.getLogger(__name__)
@@ -125,18 +138,38 @@ def build_int8(
         graph = onnx.load(str(q))
     meta = {DIGEST_KEY: weights_digest(weights), "facefilter_config": json.dumps(asdict(cfg)),
             "facefilter_calibration": f"{len(inputs)} crops ({len(inputs) // 2} training faces + mirrors)"}
+    _save_with_meta(graph.SerializeToString(), meta, out)
+    return out
+
+
+def _save_with_meta(graph_bytes: bytes, meta: dict[str, str], out: Path) -> None:
+    import onnx
+
+    graph = onnx.load_from_string(graph_bytes)
     for key, value in meta.items():
         graph.metadata_props.add(key=key, value=value)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = out.with_suffix(out.suffix + ".tmp")
     onnx.save(graph, str(tmp_out))
     tmp_out.replace(out)
+
+
+def build_fp32(weights: str | Path, out: str | Path) -> Path:
+    """The fp32 ONNX graph of ``weights`` at ``out`` (written atomically), weights stored in fp16
+    (:func:`~facefilter.landmarks.onnx.fp16_storage`; fp16 weights lose nothing); returns ``out``."""
+    weights, out = Path(weights), Path(out)
+    net, cfg = load_network(weights)
+    graph = fp16_storage(export_onnx(net, cfg.input_size, keep_batchnorm=True))
+    meta = {DIGEST_KEY: weights_digest(weights), "facefilter_config": json.dumps(asdict(cfg)),
+            "facefilter_storage": "fp16 weights, fp32 arithmetic"}
+    _save_with_meta(graph, meta, out)
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m facefilter.tools.quantize", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", action="append", required=True, metavar="PATH",
+    ap.add_argument("--fp32-only", action="store_true", help="write only the fp32 graph (needs no data)")
+    ap.add_argument("--data", action="append", metavar="PATH",
                     help="training annotations (as for facefilter-train); only the training split is used")
     ap.add_argument("--weights", default=None, help="fp32/fp16 weights (default: the shipped ones)")
     ap.add_argument("--out", default=None, help="int8 ONNX file (default: beside the weights, landmarks.int8.onnx)")
@@ -144,13 +177,18 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     weights = Path(args.weights) if args.weights else shipped_weights_path()
+    if not args.fp32_only and not args.data:
+        ap.error("--data is required for the int8 graph (or pass --fp32-only)")
     out = Path(args.out) if args.out else int8_path_for(weights)
     try:
-        build_int8(weights, args.data, out, args.faces)
+        written = [build_fp32(weights, fp32_path_for(weights))]
+        if not args.fp32_only:
+            written.append(build_int8(weights, args.data, out, args.faces))
     except (WeightsError, DatasetError) as exc:
         print(f"quantize: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) from {weights}")
+    for path in written:
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) from {weights}")
     return 0
 
 

@@ -55,9 +55,15 @@ def test_guided_filter_puts_the_mask_edge_on_the_picture_edge(offset: int, subsa
     np.testing.assert_allclose(guided_filter(guide, flat, subsample=subsample), 0.7, atol=1e-4)  # flat stays flat
 
 
-def test_model_files_ship_inside_mediapipe() -> None:
+def test_model_files_ship_with_facefilter_with_licence_and_source() -> None:
+    import hashlib
+
     for model in SegmenterModel:
-        assert model_path(model).is_file() and model_path(model).suffix == ".tflite"
+        path = model_path(model)
+        assert path.is_file() and path.suffix == ".tflite" and "mediapipe" not in path.parts
+        source = (path.parent / "SOURCE.md").read_text()
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in source, f"{path}: sha256 not in SOURCE.md"
+    assert "Apache License" in (model_path().parent / "LICENSE").read_text()
 
 
 def _face_frame(ibug_dir: Path, index: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -28,6 +28,40 @@ def test_shipped_int8_graph_was_made_from_the_shipped_weights() -> None:
     assert tuple(net(torch.from_numpy(x)).shape) == (2, 68, 2)
 
 
+def test_shipped_fp32_graph_is_the_network_exactly() -> None:
+    """The fp32 graph the app runs without torch: made from the shipped weights, stored in fp16 (half
+    the file), and the same outputs as the PyTorch network."""
+    import torch
+
+    from facefilter.landmarks.onnx import fp32_path_for, load_fp32
+    from facefilter.landmarks.weights import load_network
+
+    weights = shipped_weights_path()
+    net = load_fp32(weights)
+    assert net is not None, f"{fp32_path_for(weights)} is missing or stale: run python -m facefilter.tools.quantize"
+    assert fp32_path_for(weights).stat().st_size < 0.6 * 4 * sum(
+        p.numel() for p in load_network(weights)[0].parameters()
+    )  # fp16 storage
+    torch_net, cfg = load_network(weights)
+    x = np.random.default_rng(0).normal(0, 1, (3, 1, cfg.input_size, cfg.input_size)).astype(np.float32)
+    with torch.inference_mode():
+        expected = torch_net(torch.from_numpy(x)).numpy()
+    assert np.abs(net.run(x) - expected).max() < 1e-5  # crop units (1e-5 of a 160 px crop)
+
+
+def test_fp32_graph_is_used_only_with_its_own_weights(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from facefilter.landmarks.onnx import fp32_path_for, load_fp32
+
+    weights = tmp_path / "landmarks.safetensors"
+    data = bytearray(shipped_weights_path().read_bytes())
+    data[-1] ^= 1
+    weights.write_bytes(bytes(data))
+    shutil.copy(fp32_path_for(shipped_weights_path()), fp32_path_for(weights))
+    with caplog.at_level(logging.WARNING):
+        assert load_fp32(weights) is None
+    assert "made from other weights" in caplog.text
+
+
 def test_int8_is_used_only_with_its_own_weights(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     weights = tmp_path / "landmarks.safetensors"
     data = bytearray(shipped_weights_path().read_bytes())
@@ -109,7 +143,8 @@ def test_int8_falls_back_to_fp32_on_a_cpu_without_vnni(
         assert use_onnx(model, precision="int8")
     assert "no VNNI" in caplog.text
     assert isinstance(model.net, OnnxNet)
-    assert not model.net.session.get_modelmeta().custom_metadata_map.get(DIGEST_KEY)
+    assert model.net.origin.endswith("landmarks.fp32.onnx")  # the shipped fp32 graph: no torch export
+    assert model.net.session.get_modelmeta().custom_metadata_map.get(DIGEST_KEY)
 
 
 def test_shipped_int8_landmarks_stay_close_to_fp32(ibug_dir: Path) -> None:
