@@ -1,17 +1,22 @@
 """``facefilter-bench pipeline``: the whole tracking pipeline on a synthetic 640x480 clip with
 known landmarks, next to a MediaPipe Face Mesh pipeline as the reference.
 
-The clip: validation faces of ``../shared/data/ibug300w-train`` (never trained on) pasted onto
-a background, still for ``--still`` seconds, then moving smoothly (shift, roll up to +-20 deg,
-scale 0.8-1.2) for ``--motion`` seconds, with camera noise; written as an MJPG AVI and decoded
-back frame by frame. Each pipeline runs in its own process (so its peak memory is its own) and
-handles every frame in turn: decode -> detect/track -> landmarks -> smoothing -> render.
+The clip: validation faces of ``../shared/data/ibug300w-train`` (never trained on), as they come
+in a seeded order, turned ones included (``--frontal-only``: only fairly frontal ones, the clips
+before issue 25), pasted onto a background, still for ``--still`` seconds, then moving smoothly
+(shift, roll up to +-20 deg, scale 0.8-1.2) for ``--motion`` seconds, with camera noise; written
+as an MJPG AVI and decoded back frame by frame. Both pipelines run in this process, ``--rounds``
+times each, alternating which goes first (as ``facefilter-bench tracker-ab``), so a slow spell of
+the machine falls on both; each handles every frame in turn: decode -> detect/track -> landmarks
+-> smoothing -> render. The Face Mesh reference is made by :func:`facemesh_reference` only.
 
-Printed per clip and pipeline: FPS, per-stage ms p50/p95, NME against the known landmarks,
-miss rate, jitter on the still part (std over time of each point's error, % of the
-inter-ocular distance, frames 10 on), id switches and peak memory; for ours also the still
-part's head pose jitter (std over time of yaw, pitch and roll, degrees). ``--memory-frames 10000``
-adds a long run that samples the process memory as it goes.
+Printed per clip and pipeline: FPS (median over the rounds, and ours over Face Mesh's per round,
+median), per-stage ms p50/p95, NME against the known landmarks, miss rate, jitter on the still
+part (std over time of each point's error, % of the inter-ocular distance, frames 10 on) and id
+switches; for ours also the still part's head pose jitter (std over time of yaw, pitch and roll,
+degrees). Then the CPU share at 30 fps with one face (``--cpu-frames``: process CPU time over
+wall time while the frames come in real time at 30 fps; % of one core). ``--memory-frames
+10000`` adds a long run of ours in a process of its own that samples its memory as it goes.
 
 Clips: ``--faces 1,3,2@70`` (counts, ``@`` a face size in px) times ``--speeds 1,2,3`` (the
 motion run faster). For each, the motion figures of :mod:`facefilter.bench.motion` (NME still /
@@ -29,6 +34,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -48,7 +54,8 @@ class ClipSpec:
     """What clip to build: ``faces`` people, ``still`` then ``motion`` seconds at ``fps``, noise sigma.
 
     ``side``: the faces' tight-box side in px (``None``: 170 for one face, 115 for more);
-    ``speed``: the motion runs this many times faster (same paths, same amplitudes).
+    ``speed``: the motion runs this many times faster (same paths, same amplitudes);
+    ``frontal_only``: the faces of the clips before issue 25 (see :func:`pick_faces`).
     """
 
     faces: int
@@ -59,6 +66,7 @@ class ClipSpec:
     seed: int = 0
     side: float | None = None
     speed: float = 1.0
+    frontal_only: bool = False
 
     @property
     def name(self) -> str:
@@ -69,7 +77,8 @@ class ClipSpec:
         return label + (f" {self.speed:g}x" if self.speed != 1 else "")
 
 
-def clip_specs(faces: str, speeds: str, still: float, motion: float, noise: float) -> list[ClipSpec]:
+def clip_specs(faces: str, speeds: str, still: float, motion: float, noise: float,
+               frontal_only: bool = False, seed: int = 0) -> list[ClipSpec]:
     """The clips of ``--faces`` (``"1,3,2@70"``: counts, ``@`` a face side in px) times ``--speeds`` (``"1,2,3"``)."""
     specs = []
     for token in faces.split(","):
@@ -81,12 +90,20 @@ def clip_specs(faces: str, speeds: str, still: float, motion: float, noise: floa
             raise ValueError(f"--faces {faces!r} / --speeds {speeds!r}: {exc}") from None
         if n < 1 or (px is not None and px <= 0) or any(r <= 0 for r in rates):
             raise ValueError(f"--faces {faces!r} / --speeds {speeds!r}: counts, sides and speeds must be positive")
-        specs += [ClipSpec(n, still, motion, noise=noise, side=px, speed=r) for r in rates]
+        specs += [ClipSpec(n, still, motion, noise=noise, seed=seed, side=px, speed=r, frontal_only=frontal_only)
+                  for r in rates]
     return specs
 
 
-def pick_faces(data: Path, n: int, seed: int) -> list[FaceSprite]:
-    """``n`` validation faces (``split_indices(.., 0.1, seed=0)``), fairly frontal ones, seeded."""
+FRONTAL_NOSE_OFFSET = 0.15  # --frontal-only: |nose tip x - eye-corner midpoint x| / IOD at most this
+
+
+def pick_faces(data: Path, n: int, seed: int, frontal_only: bool = False) -> list[FaceSprite]:
+    """``n`` validation faces (``split_indices(.., 0.1, seed=0)``) in a seeded order, as they come.
+
+    ``frontal_only``: skip faces whose nose tip is off the eye-corner midpoint by more than
+    :data:`FRONTAL_NOSE_OFFSET` of the IOD, as the clips did before issue 25 (old figures).
+    """
     from facefilter.data import discover, split_indices
 
     records = discover(data).records
@@ -98,7 +115,7 @@ def pick_faces(data: Path, n: int, seed: int) -> list[FaceSprite]:
         p = rec.points
         a, b = OUTER_EYE_CORNERS
         nose_offset = abs(p[30, 0] - (p[a, 0] + p[b, 0]) / 2) / np.linalg.norm(p[a] - p[b])
-        if nose_offset > 0.15:  # strongly turned heads are not what a webcam user shows
+        if frontal_only and nose_offset > FRONTAL_NOSE_OFFSET:
             continue
         img = cv2.imread(str(rec.image), cv2.IMREAD_COLOR)
         if img is not None:
@@ -127,7 +144,7 @@ def trajectory(spec: ClipSpec, k: int, t: float) -> tuple[tuple[float, float], f
 
 def build_clip(spec: ClipSpec, data: Path, out_dir: Path) -> tuple[Path, np.ndarray]:
     """Write the clip (MJPG AVI) and return (path, ``(T, faces, 68, 2)`` true points)."""
-    sprites = pick_faces(data, spec.faces, spec.seed)
+    sprites = pick_faces(data, spec.faces, spec.seed, spec.frontal_only)
     bg = background(SIZE, spec.seed)
     rng = np.random.default_rng(spec.seed)
     n_frames = round((spec.still + spec.motion) * spec.fps)
@@ -160,11 +177,35 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_pipeline(kind: str, clip: str, opts: dict[str, object], frames: int = 0) -> dict[str, object]:
+class ReferenceUnavailable(RuntimeError):
+    """The Face Mesh reference cannot run here (its package or API is missing)."""
+
+
+def facemesh_reference(max_faces: int = 4) -> Any:
+    """The Face Mesh reference pipeline: an object with ``process(frame_bgr) -> list of (68, 2)``
+    float32 frame-pixel point arrays and ``close()``.
+
+    The one place the benchmark makes it (today the MediaPipe solutions API,
+    :class:`facefilter.bench.facemesh68.FaceMeshReference`); raises :class:`ReferenceUnavailable`
+    when that cannot be imported.
+    """
+    try:
+        from facefilter.bench.facemesh68 import FaceMeshReference
+
+        return FaceMeshReference(max_faces=max_faces)
+    except (ImportError, AttributeError) as exc:
+        raise ReferenceUnavailable(f"the Face Mesh reference needs mediapipe's solutions API: {exc}") from exc
+
+
+def run_pipeline(kind: str, clip: str, opts: dict[str, object], frames: int = 0,
+                 pace_fps: float = 0.0) -> dict[str, object]:
     """Run one pipeline over the clip in this process; returns per-frame faces, timings and memory.
 
     ``kind`` is ``"ours"`` or ``"facemesh"``; ``frames`` > 0 loops the clip that many frames
-    and samples memory instead of keeping every result.
+    and samples memory instead of keeping every result. ``pace_fps`` > 0 feeds the frames in real
+    time at that rate (frame ``i`` not before ``i / pace_fps`` s after the start, as a camera
+    would), so ``cpu_s / wall_s`` is the share of one core the pipeline keeps busy at that rate.
+    The native resources it makes (tracker, detector, segmenter, Face Mesh graph) are closed.
     """
     import torch
 
@@ -181,17 +222,19 @@ def run_pipeline(kind: str, clip: str, opts: dict[str, object], frames: int = 0)
         model = LandmarkModel.load_single(opts.get("weights"), device=opts.get("device"))  # type: ignore[arg-type]
         cfg = TrackerConfig(redetect_interval=int(opts["redetect"]), flip_test=bool(opts["flip_test"]),
                             backend=str(opts["backend"]), precision=str(opts.get("precision", "int8")))
-        tracker = FaceTracker(model, BlazeFaceDetector(), max_faces=4, smoothing=not opts["no_smoothing"], config=cfg)
+        detector = BlazeFaceDetector()
+        tracker = FaceTracker(model, detector, max_faces=4, smoothing=not opts["no_smoothing"], config=cfg)
         pipe = Pipeline(tracker, {filter_name: filt} if filt is not None else None)
+        closers = [pipe, detector]
         pipe.active_filter = filter_name if filt is not None else None
         pipe.overlay = filt is None
         pipe.set_background(str(opts.get("background") or "none"))  # before the filter, as in the app
     else:
-        from facefilter.bench.facemesh68 import FaceMeshReference
         from facefilter.overlay import draw_overlay
         from facefilter.types import Box, Face
 
-        mesh = FaceMeshReference(max_faces=4)
+        mesh = facemesh_reference(max_faces=4)
+        closers = [mesh]
 
     def step(frame: np.ndarray, t: float) -> tuple[list[np.ndarray], list[int], dict[str, float], list]:
         if kind == "ours":
@@ -214,30 +257,39 @@ def run_pipeline(kind: str, clip: str, opts: dict[str, object], frames: int = 0)
     src = VideoFileSource(clip)
     fps = src.fps or 30.0
     i = 0
-    wall0, cpu0 = time.perf_counter(), time.process_time()
-    while True:
-        td = time.perf_counter()
-        frame = src.read()
-        if frame is None:
-            if frames and i < frames:
-                src.close()
-                src = VideoFileSource(clip)
-                continue
-            break
-        decode = (time.perf_counter() - td) * 1000
-        pts, ids, tm, angles = step(frame, i / fps)
-        tm = {**tm, "decode": decode, "end_to_end": decode + tm["total"]}
-        if frames:
-            if i % 1000 == 0:
-                memory.append((i, _rss_mb()))
-        else:
-            results.append((pts, ids, angles))
-            timings.append(tm)
-        i += 1
-        if frames and i >= frames:
-            break
-    out["wall_s"] = time.perf_counter() - wall0
-    out["cpu_s"] = time.process_time() - cpu0
+    try:
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        while True:
+            if pace_fps > 0 and (wait := wall0 + i / pace_fps - time.perf_counter()) > 0:
+                time.sleep(wait)
+            td = time.perf_counter()
+            frame = src.read()
+            if frame is None:
+                if frames and i < frames:
+                    src.close()
+                    src = VideoFileSource(clip)
+                    continue
+                break
+            decode = (time.perf_counter() - td) * 1000
+            pts, ids, tm, angles = step(frame, i / fps)
+            tm = {**tm, "decode": decode, "end_to_end": decode + tm["total"]}
+            if frames:
+                if i % 1000 == 0:
+                    memory.append((i, _rss_mb()))
+            else:
+                results.append((pts, ids, angles))
+                timings.append(tm)
+            i += 1
+            if frames and i >= frames:
+                break
+        out["wall_s"] = time.perf_counter() - wall0
+        out["cpu_s"] = time.process_time() - cpu0
+    finally:
+        src.close()
+        for part in closers:
+            close = getattr(part, "close", None)
+            if callable(close):
+                close()
     out["frames"] = i
     out["peak_mb"] = _peak_mb()
     out["rss_end_mb"] = _rss_mb()
@@ -364,22 +416,63 @@ def _stage_table(timings: list[dict[str, float]]) -> str:
     return "  ".join(cells)
 
 
-def report(name: str, res: dict[str, object], truth: np.ndarray, still_frames: int) -> dict[str, object]:
+def report(name: str, rounds: list[dict[str, object]], truth: np.ndarray, still_frames: int) -> dict[str, object]:
+    """Print and return one pipeline's figures on one clip: speed as medians over its ``rounds``
+    (each a :func:`run_pipeline` result), accuracy from the first round (the pipelines are
+    deterministic: every round tracks the same points)."""
+    res = rounds[0]
     s = score(res["results"], truth, still_frames)  # type: ignore[arg-type]
-    timings = res["timings"]  # type: ignore[assignment]
-    e2e = np.array([t["end_to_end"] for t in timings])  # type: ignore[index]
-    fps = res["frames"] / res["wall_s"]  # type: ignore[operator]
-    cpu_ms = res["cpu_s"] / res["frames"] * 1000  # type: ignore[operator]
-    print(f"  {name:9s} FPS {fps:5.1f}  latency p50/p95 {np.percentile(e2e, 50):.1f}/{np.percentile(e2e, 95):.1f} ms  "
+    fps_rounds = [r["frames"] / r["wall_s"] for r in rounds]  # type: ignore[operator]
+    fps = float(np.median(fps_rounds))
+    cpu_ms = float(np.median([r["cpu_s"] / r["frames"] * 1000 for r in rounds]))  # type: ignore[operator]
+    e2e_all = [np.array([t["end_to_end"] for t in r["timings"]]) for r in rounds]  # type: ignore[union-attr]
+    p50 = float(np.median([np.percentile(e, 50) for e in e2e_all]))
+    p95 = float(np.median([np.percentile(e, 95) for e in e2e_all]))
+    spread = f" ({min(fps_rounds):.1f}-{max(fps_rounds):.1f} over {len(rounds)} rounds)" if len(rounds) > 1 else ""
+    print(f"  {name:9s} FPS {fps:5.1f}{spread}  latency p50/p95 {p50:.1f}/{p95:.1f} ms  "
           f"CPU {cpu_ms:.1f} ms/frame  NME {s.nme:.2f}% (still {s.nme_still:.2f}, moving {s.nme_motion:.2f})  "
-          f"miss {s.miss:.1f}%  jitter {s.jitter:.3f}% IOD  id switches {s.id_switches}  peak {res['peak_mb']:.0f} MB")
-    print(f"            ms p50/p95: {_stage_table(timings)}")  # type: ignore[arg-type]
+          f"miss {s.miss:.1f}%  jitter {s.jitter:.3f}% IOD  id switches {s.id_switches}")
+    print(f"            ms p50/p95 (first round): {_stage_table(res['timings'])}")  # type: ignore[arg-type]
     jit = pose_jitter(res["results"], truth, still_frames)  # type: ignore[arg-type]
     if jit is not None:
         print(f"            still head pose jitter (std) yaw {jit[0]:.3f} pitch {jit[1]:.3f} roll {jit[2]:.3f} deg")
-    return {"fps": fps, "p50_ms": float(np.percentile(e2e, 50)), "p95_ms": float(np.percentile(e2e, 95)),
-            "cpu_ms_per_frame": cpu_ms, **s.__dict__, "peak_mb": res["peak_mb"], "filter": res["filter"],
-            "pose_jitter_deg": None if jit is None else jit.tolist()}
+    return {"fps": fps, "fps_rounds": fps_rounds, "p50_ms": p50, "p95_ms": p95, "cpu_ms_per_frame": cpu_ms,
+            **s.__dict__, "filter": res["filter"], "pose_jitter_deg": None if jit is None else jit.tolist()}
+
+
+def interleaved(kinds: list[str], rounds: int, run: Any) -> dict[str, list[dict[str, object]]]:
+    """``run(kind)`` ``rounds`` times per kind in one process, alternating which goes first
+    (A B, B A, A B, ...), so the machine's slow spells fall on both; results per kind, in order.
+
+    A kind whose first run raises :class:`ReferenceUnavailable` is reported and dropped.
+    """
+    out: dict[str, list[dict[str, object]]] = {k: [] for k in kinds}
+    for r in range(rounds):
+        for kind in kinds if r % 2 == 0 else kinds[::-1]:
+            if kind not in out:
+                continue
+            try:
+                out[kind].append(run(kind))
+            except ReferenceUnavailable as exc:
+                print(f"  {kind}: skipped ({exc})")
+                del out[kind]
+    return out
+
+
+def ratio_rounds(ours: list[dict[str, object]], ref: list[dict[str, object]]) -> list[float]:
+    """Per round, ours' FPS over the reference's (runs of one round ran back to back)."""
+    return [(a["frames"] / a["wall_s"]) / (b["frames"] / b["wall_s"])  # type: ignore[operator]
+            for a, b in zip(ours, ref, strict=False)]
+
+
+def cpu_share(runs: list[dict[str, object]]) -> tuple[float, float]:
+    """(median % of one core, median achieved FPS) over paced runs: process CPU time / wall time."""
+    share = [100 * r["cpu_s"] / r["wall_s"] for r in runs]  # type: ignore[operator]
+    rate = [r["frames"] / r["wall_s"] for r in runs]  # type: ignore[operator]
+    return float(np.median(share)), float(np.median(rate))
+
+
+NAMES = {"ours": "ours", "facemesh": "Face Mesh"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -389,6 +482,17 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma-separated clips: N faces, or N@SIDE for faces SIDE px tall (default 170 px for one "
                          "face, 115 for more)")
     ap.add_argument("--speeds", default="1", help="comma-separated motion speeds, one clip each (grid: 1,2,3)")
+    ap.add_argument("--frontal-only", action="store_true",
+                    help="clips of fairly frontal faces only, as before issue 25 (to compare with old figures); "
+                         "default: validation faces as they come, turned ones included")
+    ap.add_argument("--seed", type=int, default=0,
+                    help="which validation faces (their seeded order), background and noise (default 0)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="runs per pipeline and clip, ours and Face Mesh alternating in this process; speed "
+                         "figures are medians over the rounds (default 3)")
+    ap.add_argument("--cpu-frames", type=int, default=300,
+                    help="CPU share at 30 fps: each pipeline fed the one-face clip in real time at 30 fps for "
+                         "this many frames per round, process CPU time over wall time (0: skip; default 300)")
     ap.add_argument("--no-true-boxes", action="store_true",
                     help="skip the network-alone reference cropped from the true points")
     ap.add_argument("--still", type=float, default=2.0, help="seconds without motion at the start")
@@ -409,43 +513,79 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default=None, help="landmark model device (default: CUDA if present, else CPU)")
     ap.add_argument("--weights", default=None, help="landmark weights (default: the shipped ones)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    ap.add_argument("--memory-frames", type=int, default=0, help="also run ours this many frames, sampling memory")
+    ap.add_argument("--memory-frames", type=int, default=0,
+                    help="also run ours this many frames in a process of its own, sampling memory")
     ap.add_argument("--json", type=Path, default=None, help="write the figures here too")
     args = ap.parse_args(argv)
+    if args.rounds < 1 or args.cpu_frames < 0:
+        ap.error("--rounds must be >= 1 and --cpu-frames >= 0")
 
     opts = {"redetect": args.redetect, "flip_test": args.flip_test, "backend": args.backend, "device": args.device,
             "weights": args.weights, "threads": args.threads, "no_smoothing": args.no_smoothing,
             "precision": args.precision, "background": args.background, "filter": args.filter}
+    kinds = ["ours"] + ([] if args.no_reference else ["facemesh"])
     figures: dict[str, object] = {"options": {k: str(v) for k, v in vars(args).items()}}
     rows: list[str] = []
+    speed_rows: list[str] = []
+    faces_text = "fairly frontal validation faces (--frontal-only)" if args.frontal_only else \
+        "validation faces as they come"
     with tempfile.TemporaryDirectory(prefix="facefilter-bench-") as tmp:
-        for spec in clip_specs(args.faces, args.speeds, args.still, args.motion, args.noise):
+        specs = clip_specs(args.faces, args.speeds, args.still, args.motion, args.noise, args.frontal_only, args.seed)
+        for spec in specs:
             n = spec.faces
             clip, truth = build_clip(spec, args.data, Path(tmp))
             still_frames = round(spec.still * spec.fps)
-            print(f"{spec.name}: {len(truth)} frames 640x480 ({spec.still:g} s still, {spec.motion:g} s "
-                  f"moving, noise {spec.noise:g}), redetect every {args.redetect}, flip_test "
-                  f"{'on' if args.flip_test else 'off'}, {args.backend} backend, {args.precision}")
+            print(f"{spec.name}: {len(truth)} frames 640x480 of {faces_text} ({spec.still:g} s still, "
+                  f"{spec.motion:g} s moving, noise {spec.noise:g}), redetect every {args.redetect}, flip_test "
+                  f"{'on' if args.flip_test else 'off'}, {args.backend} backend, {args.precision}; "
+                  f"{args.rounds} round(s) of {' / '.join(NAMES[k] for k in kinds)} alternating in this process",
+                  flush=True)
             key = f"{n}_faces" if spec.side is None and spec.speed == 1 else spec.name.replace(" ", "_")
-            ours = in_child("ours", clip, opts)
-            print(f"  rendering: {ours['filter']}")
-            figures[key] = {"ours": report("ours", ours, truth, still_frames)}
-            runs = [("ours", ours)]
-            if not args.no_reference:
-                ref = in_child("facemesh", clip, opts)
-                figures[key]["facemesh"] = report("Face Mesh", ref, truth, still_frames)  # type: ignore[index]
-                runs.append(("Face Mesh", ref))
+            got = interleaved(kinds, args.rounds, lambda kind, c=str(clip): run_pipeline(kind, c, opts))
+            print(f"  rendering: {got['ours'][0]['filter']}; process peak memory {_peak_mb():.0f} MB")
+            figures[key] = {"ours": report("ours", got["ours"], truth, still_frames)}
+            runs = [("ours", got["ours"][0])]
+            if "facemesh" in got:
+                figures[key]["facemesh"] = report("Face Mesh", got["facemesh"], truth, still_frames)  # type: ignore
+                runs.append(("Face Mesh", got["facemesh"][0]))
+                ratios = ratio_rounds(got["ours"], got["facemesh"])
+                figures[key]["fps_ratio"] = {"median": float(np.median(ratios)), "rounds": ratios}  # type: ignore
+                print(f"  FPS ours / Face Mesh: median {np.median(ratios):.2f} over {len(ratios)} rounds "
+                      f"({', '.join(f'{r:.2f}' for r in ratios)})")
+                speed_rows.append(f"| {spec.name} | {figures[key]['ours']['fps']:.1f} | "  # type: ignore[index]
+                                  f"{figures[key]['facemesh']['fps']:.1f} | {np.median(ratios):.2f} |")  # type: ignore
             if not args.no_true_boxes:
                 runs.append(("true boxes", {"results": true_box_results(str(clip), truth, opts)}))
             for name, res in runs:
                 m = motion_scores(res["results"], truth, still_frames, spec.fps)  # type: ignore[arg-type]
-                print(format_scores(name, m))
-                fps = res["frames"] / res["wall_s"] if "wall_s" in res else None  # type: ignore[operator]
+                print(format_scores(name, m), flush=True)
+                fps = figures[key][name.replace(" ", "").lower()]["fps"] if "wall_s" in res else None  # type: ignore
                 rows.append(table_row(spec.name, name, m, fps))
                 figures[key].setdefault(name.replace(" ", "_").lower(), {})["motion"] = m.__dict__  # type: ignore
         print("\n" + TABLE_HEAD + "\n" + "\n".join(rows))
+        if speed_rows:
+            print(f"\nSpeed, median of {args.rounds} interleaved round(s) (FPS: frames / wall time of decode + "
+                  "track + render):\n| clip | ours FPS | Face Mesh FPS | ours / Face Mesh (median of rounds) |\n"
+                  "| --- | --- | --- | --- |\n" + "\n".join(speed_rows))
+        if args.cpu_frames:
+            clip, _ = build_clip(ClipSpec(1, args.still, args.motion, noise=args.noise, seed=args.seed,
+                                          frontal_only=args.frontal_only), args.data, Path(tmp))
+            paced = interleaved(kinds, args.rounds, lambda kind, c=str(clip): run_pipeline(
+                kind, c, opts, frames=args.cpu_frames, pace_fps=30.0))
+            print(f"\nCPU at 30 fps, one face: process CPU time over wall time while fed {args.cpu_frames} frames "
+                  f"in real time at 30 fps (decode + track + render), median of {args.rounds} interleaved round(s); "
+                  "100% = one core busy")
+            figures["cpu_30fps_1_face"] = {}
+            for kind, res_list in paced.items():
+                share, rate = cpu_share(res_list)
+                cpu_ms = float(np.median([r["cpu_s"] / r["frames"] * 1000 for r in res_list]))  # type: ignore
+                behind = "" if rate >= 29.0 else f" (could not keep up: {rate:.1f} fps)"
+                print(f"  {NAMES[kind]:9s} {share:5.1f}% of one core{behind}; CPU {cpu_ms:.1f} ms/frame")
+                figures["cpu_30fps_1_face"][kind] = {"percent_of_core": share, "fps": rate,  # type: ignore[index]
+                                                     "cpu_ms_per_frame": cpu_ms}
         if args.memory_frames:
-            clip, _ = build_clip(ClipSpec(1, args.still, args.motion, noise=args.noise), args.data, Path(tmp))
+            clip, _ = build_clip(ClipSpec(1, args.still, args.motion, noise=args.noise, seed=args.seed,
+                                          frontal_only=args.frontal_only), args.data, Path(tmp))
             res = in_child("ours", clip, opts, frames=args.memory_frames)
             mem = res["memory"]
             print(f"memory over {res['frames']} frames (RSS MB at frame): "

@@ -139,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="300-W folder with labels.xml")
     ap.add_argument("--faces", default="2@70", help="one clip as in facefilter-bench pipeline --faces")
     ap.add_argument("--speed", default="3", help="motion speed of the clip")
+    ap.add_argument("--frontal-only", action="store_true",
+                    help="a clip of fairly frontal faces, as facefilter-bench pipeline --frontal-only")
     ap.add_argument("--every", type=int, default=10, help="draw every N-th frame")
     ap.add_argument("--start", type=int, default=0, help="first frame drawn (the motion starts at 60)")
     ap.add_argument("--columns", type=int, default=6, help="frames per row of the sheet")
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quality", type=int, default=80, help="JPEG quality")
     ap.add_argument("--out", type=Path, required=True, help="the JPEG to write")
     args = ap.parse_args(argv)
-    specs = clip_specs(args.faces, args.speed, 2.0, 8.0, 2.0)
+    specs = clip_specs(args.faces, args.speed, 2.0, 8.0, 2.0, args.frontal_only)
     if len(specs) != 1 or args.every < 1 or args.columns < 1:
         ap.error("give one clip (--faces, --speed) and positive --every, --columns")
     spec: ClipSpec = specs[0]

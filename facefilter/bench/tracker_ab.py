@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=bench_pipeline.DEFAULT_DATA, help="300-W folder with labels.xml")
     ap.add_argument("--faces", default="1,3,2@70", help="clips, as facefilter-bench pipeline --faces")
     ap.add_argument("--speeds", default="1", help="motion speeds, as facefilter-bench pipeline --speeds")
+    ap.add_argument("--frontal-only", action="store_true",
+                    help="clips of fairly frontal faces, as facefilter-bench pipeline --frontal-only")
     ap.add_argument("--rounds", type=int, default=3, help="runs per tracker and clip")
     ap.add_argument("--filter", default=None, metavar="NAME", help="built-in filter rendered (default: sunglasses)")
     args = ap.parse_args(argv)
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     saved = trackers["new"]
     try:
         with tempfile.TemporaryDirectory(prefix="facefilter-bench-") as tmp:
-            for spec in bench_pipeline.clip_specs(args.faces, args.speeds, 2.0, 8.0, 2.0):
+            for spec in bench_pipeline.clip_specs(args.faces, args.speeds, 2.0, 8.0, 2.0, args.frontal_only):
                 clip, _ = bench_pipeline.build_clip(spec, args.data, Path(tmp))
                 runs: dict[str, list[tuple[float, float, float]]] = {"old": [], "new": []}
                 for r in range(args.rounds):

@@ -20,7 +20,9 @@ part of the image to use, pixel edges, x1 and y1 exclusive); ``centre`` ``[x, y,
 :class:`facefilter.types.HeadPose`: ``R = Rz(roll) @ Ry(-yaw) @ Rx(pitch)``, so yaw 90 turns the
 plane's face to +x, pitch -90 makes it face up with the image bottom towards the camera);
 ``mirror`` (also draw the plane's mirror image across x = 0: left and right ears from one entry);
-``double_sided`` (draw it from behind too; otherwise a plane seen from behind is culled);
+``double_sided`` (draw it from behind too; otherwise a plane seen from behind is culled; a
+double-sided plane stands for a thin solid, so seen edge-on it is drawn as the sliver it would
+show instead of vanishing: a halo's ring at the pitch where the camera is in its plane);
 ``billboard`` (turn about the plane's own vertical axis to face the camera, like a cone or a
 cylinder that looks the same from every side). Layer field ``occlude`` (default true): hide the
 parts of the planes that the head (:mod:`facefilter.filters.occluder`) is in front of.
@@ -55,6 +57,7 @@ MAX_PLANES = 32
 LIMIT_MM = 2000.0
 NEAR_MM = 20.0  # planes with a corner closer to the camera than this are not drawn
 BLEED_PX = 8  # texture pixels a region borrows from its neighbours, so adjacent planes leave no seam
+EDGE_FACING = 0.02  # cos of the angle between a plane's normal and the line of sight below which it is edge-on
 _RIGID = np.asarray(RIGID_POINTS)
 _RIGID_3D = MEAN_FACE_3D[_RIGID].astype(np.float64)
 
@@ -322,11 +325,21 @@ class HeadLayer:
         """Draw the planes as seen by ``view`` on ``frame`` (in place)."""
         to_cam = view.camera - self._centre
         facing = (self._normal * to_cam).sum(1) / np.maximum(np.linalg.norm(to_cam, axis=1), 1e-9)
-        # Culled: seen from behind (unless double-sided) or edge-on; billboards always face the camera.
-        keep = self._billboard | (facing >= 0.02) | (self._double & (facing <= -0.02))
+        # Culled: seen from behind (unless double-sided) or edge-on (unless double-sided: see below);
+        # billboards always face the camera.
+        keep = self._billboard | self._double | (facing >= EDGE_FACING)
         x, y, normal = self._x, self._y, self._normal
-        if self._billboards:
+        edge_on = np.flatnonzero(self._double & ~self._billboard & (np.abs(facing) < EDGE_FACING)).tolist()
+        if self._billboards or edge_on:
             x, y, normal = x.copy(), y.copy(), normal.copy()
+        for i in edge_on:
+            # A double-sided plane stands for a thin solid (a halo's ring): seen edge-on it still
+            # shows a sliver, so it is drawn turned towards the camera until it faces it by EDGE_FACING.
+            axes = _tilt_to_facing((x[i], y[i], normal[i]), to_cam[i], EDGE_FACING)
+            if axes is None:
+                keep[i] = False
+            else:
+                x[i], y[i], normal[i] = axes
         for i in self._billboards:
             axes = self.planes[i].billboard_axes(view.camera)
             if axes is None:
@@ -401,6 +414,29 @@ class HeadLayer:
             else:
                 warped = warp_sprite(self.planes[i].sprite, h, roi)
             render.blend_premultiplied(frame[y0 : y0 + hh, x0 : x0 + w], warped, opacity)
+
+
+def _tilt_to_facing(
+    axes: tuple[np.ndarray, np.ndarray, np.ndarray], to_cam: np.ndarray, facing: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """A plane's ``(x_axis, y_axis, normal)`` (head space, unit) turned about the in-plane axis across
+    the line of sight ``to_cam`` (plane centre -> camera) so that ``normal . unit(to_cam)`` becomes
+    ``facing`` with its own sign (+ when 0): the least turn that shows a plane seen edge-on. None
+    when the line of sight is degenerate or along the normal."""
+    n = axes[2]
+    norm = math.sqrt(float(to_cam @ to_cam))
+    if norm < 1e-9:
+        return None
+    v = to_cam / norm
+    f = float(n @ v)
+    axis = np.cross(n, v)  # turning about it by a positive angle brings n towards v
+    s = math.sqrt(float(axis @ axis))
+    if s < 1e-9:
+        return None
+    axis /= s
+    angle = math.asin(math.copysign(facing, f if f != 0 else 1.0)) - math.asin(max(-1.0, min(1.0, f)))
+    rot, _ = cv2.Rodrigues(axis * angle)
+    return rot @ axes[0], rot @ axes[1], rot @ n
 
 
 def _clip_roi(roi: render.Roi, bounds: render.Roi) -> render.Roi | None:

@@ -215,6 +215,18 @@ def test_back_facing_planes_are_culled_and_double_sided_ones_are_not(tmp_path: P
     assert (both.render(frame, [face]) != frame).any()
 
 
+def test_the_halo_is_drawn_at_every_pitch_even_seen_edge_on() -> None:
+    # The halo's ring is a double-sided plane tilted almost flat above the head: for one pitch
+    # (about -4 deg at 600 mm here; yaw 5, pitch -11 on a 300-W photo) the camera sees it edge-on.
+    # It used to be culled there and vanished; now it shows as the sliver a thin ring does.
+    halo = builtin_filters()["halo"]
+    frame = background()
+    for pitch in np.arange(-20.0, 10.01, 0.25):
+        for z in (450.0, 600.0, 900.0):
+            drawn = np.count_nonzero((halo.render(frame, [Posed(posed(5.0, pitch, 0, z))]) != frame).any(2))
+            assert drawn >= 100, (pitch, z, drawn)
+
+
 @pytest.mark.parametrize(("yaw", "visible"), [(-40, True), (40, False)])
 def test_a_temple_arm_on_the_right_shows_only_when_that_side_turns_to_the_camera(tmp_path: Path, yaw: float,
                                                                                 visible: bool) -> None:  # fmt: skip
