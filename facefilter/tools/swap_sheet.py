@@ -166,3 +166,98 @@ def _statue_cell(bgra: np.ndarray, size: int) -> np.ndarray:
     a = bgra[..., 3:4].astype(np.float32) / 255
     bgr = (bgra[..., :3] * a + np.array(GREY, np.float32) * (1 - a) + 0.5).astype(np.uint8)
     return cell(SheetFace("statue", bgr, statue_landmarks()), size)
+
+
+REAL_PHOTOS = ("grp_bbt4.jpg", "grp_bbt5.jpg", "grp_friends_t1.jpg")
+REAL_VIDEO = "pose_roll_yaw_pair.mp4"
+
+
+def _zoom(frame: np.ndarray, landmarks: np.ndarray, size: int) -> np.ndarray:
+    """A ``size`` px square crop of ``frame`` around a face (2.8 template units across, edge grey)."""
+    return cell(SheetFace("", frame, np.asarray(landmarks, np.float64)), size)
+
+
+def make_real_sheet(folder: Path, height: int = 200, video_frames: int = 6) -> np.ndarray:
+    """Real two-person footage swapped by the ``face_swap`` filter, before | after, as one BGR sheet.
+
+    ``folder`` holds :data:`REAL_PHOTOS` (the two largest faces of each group photo trade, with
+    the tracker's landmarks and poses) and :data:`REAL_VIDEO` (every frame tracked and swapped
+    with its time, as in the app; ``video_frames`` of them shown, evenly spaced). Missing files
+    are skipped; ``ValueError`` when none is there.
+    """
+    from facefilter.tracker import FaceTracker
+
+    rows: list[np.ndarray] = []
+    flt = builtin_filters()["face_swap"]
+
+    def pair_row(frame: np.ndarray, faces: Sequence[object], out: np.ndarray, label: str) -> np.ndarray:
+        cells = []
+        for f in faces:
+            lm = f.landmarks  # type: ignore[attr-defined]
+            cells += [_zoom(frame, lm, height), _zoom(out, lm, height), np.full((height, 8, 3), 250, np.uint8)]
+        row = np.hstack(cells)
+        bar = np.full((24, row.shape[1], 3), 250, np.uint8)
+        _text(bar, label, (6, 17), 0.5)
+        return np.vstack([bar, row])
+
+    for name in REAL_PHOTOS:
+        img = cv2.imread(str(folder / name), cv2.IMREAD_COLOR)
+        if img is None:
+            continue
+        tracker = FaceTracker(max_faces=10)
+        faces = tracker.process(img, 0.0)
+        faces = sorted(faces, key=lambda f: -f.box.width)[:2]
+        if len(faces) < 2:
+            continue
+        flt.reset()
+        label = f"{name}: the two largest faces trade (each: before, after)"
+        rows.append(pair_row(img, faces, flt.render(img, faces), label))
+    cap = cv2.VideoCapture(str(folder / REAL_VIDEO))
+    if cap.isOpened():
+        n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) or 1
+        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+        show = set(np.linspace(0, n - 1, video_frames + 2).round().astype(int)[1:-1])
+        tracker = FaceTracker(max_faces=4)
+        flt.reset()
+        i = 0
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            faces = tracker.process(frame, i / fps)
+            out = flt.render(frame, faces, i / fps)
+            if i in show and len(faces) >= 2:
+                rows.append(pair_row(frame, faces, out, f"{REAL_VIDEO} frame {i} (t = {i / fps:.1f} s)"))
+            i += 1
+        cap.release()
+    if not rows:
+        raise ValueError(f"no real footage found in {folder}")
+    width = max(r.shape[1] for r in rows)
+    rows = [np.hstack([r, np.full((r.shape[0], width - r.shape[1], 3), 250, np.uint8)]) for r in rows]
+    return np.vstack(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m facefilter.tools.swap_sheet --real OUT``: the real-footage sheet (the gallery's
+    swap sheet is ``facefilter-gallery --sheet swap``)."""
+    import argparse
+
+    from facefilter.data import SHARED_DATA
+
+    ap = argparse.ArgumentParser(prog="python -m facefilter.tools.swap_sheet", description=main.__doc__)
+    ap.add_argument("--real", type=Path, required=True, help="the real-footage sheet to write (JPEG or PNG)")
+    ap.add_argument("--real-data", type=Path, default=SHARED_DATA / "real-dev", help="folder of real footage")
+    args = ap.parse_args(argv)
+    cv2.setNumThreads(1)
+    try:
+        sheet = make_real_sheet(args.real_data)
+    except ValueError as exc:
+        print(f"swap_sheet: {exc}")
+        return 1
+    cv2.imwrite(str(args.real), sheet, [cv2.IMWRITE_JPEG_QUALITY, 88])
+    print(f"wrote {args.real} ({sheet.shape[1]}x{sheet.shape[0]})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

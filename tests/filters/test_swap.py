@@ -6,6 +6,7 @@ checks run the real BlazeFace detector on pictures with no face and with two fac
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -103,10 +104,39 @@ def test_swap_triangles_cover_the_outline() -> None:
 
 def test_use_mirror() -> None:
     assert not swap.use_mirror(5.0, -40.0)  # a frontal source is never mirrored
-    assert swap.use_mirror(35.0, 35.0) and swap.use_mirror(-35.0, None)  # strongly turned
-    assert swap.use_mirror(15.0, -5.0)  # the target turns the other way: the far half would stretch
+    assert not swap.use_mirror(35.0, 35.0)  # a face on itself (or on one turned alike): never
+    assert swap.use_mirror(-35.0, None) and swap.use_mirror(15.0, -5.0)  # the target shows the hidden half
     assert not swap.use_mirror(15.0, 20.0)  # both turned the same way
     assert swap.mirror_side(25.0) == 1 and swap.mirror_side(-25.0) == -1 and swap.mirror_side(3.0) == 0
+
+
+def test_mirror_fades_in_with_the_turn() -> None:
+    """No pop when a face turns: the mirror image's weight rises continuously with the yaw difference."""
+    ws = [swap.mirror_weight(30.0, 30.0 - d) for d in np.arange(0, 40, 0.5)]
+    assert ws[0] == 0 and ws[-1] == 1 and all(b >= a for a, b in itertools.pairwise(ws))
+    assert max(np.diff(ws)) <= 0.5 / swap.turn.MIRROR_RAMP + 1e-9
+
+
+def test_turn_is_relative_to_the_cameras_ray() -> None:
+    """The same head (same rotation relative to its ray) at the frame's centre and edge: the pose's
+    camera-axis yaw differs by the ray's angle, the swap's ray yaw does not."""
+    from facefilter.pose import MEAN_FACE_3D, estimate_pose
+    from facefilter.types import HeadPose, rotation_from_angles, rvec_from_rotation
+
+    focal, centre = 640.0, (319.5, 239.5)
+    yaws, ray_yaws = [], []
+    for x_mm in (0.0, 250.0):
+        tvec = np.array([x_mm, 0.0, 600.0])
+        d = tvec / np.linalg.norm(tvec)
+        ang = np.degrees(np.arctan2(d[0], d[2]))
+        # the ray's rotation about y, then a 10 deg turn of the head relative to it
+        rot = rotation_from_angles(-ang, 0, 0) @ rotation_from_angles(10.0, 0, 0)
+        pose = HeadPose.from_rvec(rvec_from_rotation(rot), tvec, focal, centre)
+        fitted = estimate_pose(pose.project(MEAN_FACE_3D[:68]), (640, 480))
+        yaws.append(fitted.yaw)
+        ray_yaws.append(swap.ray_yaw(fitted))
+    assert abs(yaws[1] - yaws[0]) > 15
+    assert abs(ray_yaws[1] - ray_yaws[0]) < 1.5 and abs(ray_yaws[0] - 10.0) < 1.5
 
 
 # -- swapping on synthetic faces (no data needed) --------------------------------------------------
@@ -229,6 +259,108 @@ def test_turned_source_mirrors_its_near_half() -> None:
     right[:, :185] = False
     noisy = lambda img: float(np.abs(cv2.Laplacian(img, cv2.CV_32F))[right].mean())  # noqa: E731
     assert noisy(mirrored) < 0.5 * noisy(plain)  # the noise half was replaced by the smooth mirror
+
+
+def test_a_profile_onto_a_frontal_face_fades_out() -> None:
+    """A side view cannot fill a frontal face: the swap fades out, continuously, past FADE_YAW; faces
+    turned alike always swap."""
+    assert swap.turn_weight(45.0, 45.0) == 1.0 and swap.turn_weight(-60.0, -55.0) == 1.0
+    assert swap.turn_weight(25.0, -25.0) == 1.0  # turned moderately: the mirror image covers it
+    assert swap.turn_weight(-45.0, 0.0) == 0.0 and swap.turn_weight(0.0, 60.0) == 1.0  # a frontal source fits all
+    ws = [swap.turn_weight(40.0, 40.0 - d) for d in np.arange(0, 60, 0.5)]
+    assert all(b <= a for a, b in itertools.pairwise(ws))
+    assert max(-np.diff(ws)) <= 0.5 / swap.turn.FADE_RAMP + 1e-9
+
+
+def open_mouth(lm: np.ndarray, gap: float) -> np.ndarray:
+    """``lm`` with the lower lip and the jaw below the mouth moved down by ``gap`` pixels."""
+    out = np.asarray(lm, np.float64).copy()
+    out[[65, 66, 67, 55, 56, 57, 58, 59, 6, 7, 8, 9, 10]] += (0.0, gap)
+    return out
+
+
+def test_the_targets_open_mouth_shows_between_the_sources_lips() -> None:
+    a_img, a_lm = textured_face((160, 115), 80, seed=20)
+    b_img, b_lm = textured_face((160, 115), 80, seed=21)
+    src = swap.SourceFace.from_image(a_img, a_lm)
+    opened = open_mouth(b_lm, 0.25 * 80)
+    inner = np.zeros(b_img.shape[:2], np.uint8)
+    c = opened[60:68].mean(0)
+    cv2.fillPoly(inner, [np.round(c + (opened[60:68] - c) * 0.5).astype(np.int32)], 1)  # well inside the lips
+    out = b_img.copy()
+    swap.swap_face(out, opened, src)
+    assert inner.sum() > 50 and np.abs(out.astype(float) - b_img)[inner.astype(bool)].mean() < 1.0  # the target's own
+    shut = b_img.copy()
+    swap.swap_face(shut, opened, src, keep_mouth=False)
+    assert np.abs(shut.astype(float) - b_img)[inner.astype(bool)].mean() > 5  # the source's, stretched
+
+
+def test_eyes_are_the_sources_unless_kept() -> None:
+    a_img, a_lm = textured_face((160, 115), 80, seed=22)
+    b_img, b_lm = textured_face((160, 115), 80, seed=23)
+    src = swap.SourceFace.from_image(a_img, a_lm)
+    eye = np.zeros(b_img.shape[:2], np.uint8)
+    cv2.fillPoly(eye, [np.round(b_lm[36:42]).astype(np.int32)], 1)
+    eye = eye.astype(bool)
+    default, kept = b_img.copy(), b_img.copy()
+    swap.swap_face(default, b_lm, src, colour=0, lightness=0)
+    swap.swap_face(kept, b_lm, src, colour=0, lightness=0, keep_eyes=True)
+    d_default = np.abs(default.astype(float) - b_img)[eye].mean()
+    assert d_default > 10 and np.abs(kept.astype(float) - b_img)[eye].mean() < 0.4 * d_default
+
+
+def test_pairs_stay_when_a_third_face_walks_in() -> None:
+    assert swap.pair_faces(["a"], [0.0]) == {}
+    two = swap.pair_faces(["a", "b"], [100.0, 300.0])
+    assert two == {"a": "b", "b": "a"}
+    # a third person walks in between them: the pair is kept, the newcomer takes its nearest neighbour's face
+    three = swap.pair_faces(["a", "b", "c"], [100.0, 300.0, 180.0], two)
+    assert three["a"] == "b" and three["b"] == "a" and three["c"] == "a"
+    # without memory (a still image) the faces pair up left to right
+    assert swap.pair_faces(["a", "b", "c"], [100.0, 300.0, 180.0]) == {"a": "c", "c": "a", "b": "c"}
+    four = swap.pair_faces(["a", "b", "c", "d"], [100.0, 300.0, 180.0, 400.0], three)
+    assert four == {"a": "b", "b": "a", "c": "d", "d": "c"}
+
+
+class Tracked:
+    """A tracked face as the engine sees it: landmarks and an id."""
+
+    def __init__(self, landmarks: np.ndarray, face_id: int) -> None:
+        self.landmarks = landmarks
+        self.id = face_id
+
+
+def test_video_keeps_pairs_and_smooths_the_tone() -> None:
+    """On video the target's tone statistics are smoothed per track: a sudden change of the light
+    on B reaches the face laid on B gradually; a third face leaves the first two's pair alone."""
+    flt = builtin_filters()["face_swap"]
+    img, a_lm = textured_face((80, 120), 60, seed=24)
+    b_lm = face_points((240.0, 120.0), 60.0).astype(np.float64)
+    faces = [Tracked(a_lm, 1), Tracked(b_lm, 2)]
+    inside_b = face_region(b_lm, img.shape, 0.99)
+    for k in range(20):  # steady state
+        flt.render(img, faces, t=k / 30)
+    steady = flt.render(img, faces, t=20 / 30)
+    redder = img.copy()
+    redder[:, 160:] = np.clip(redder[:, 160:].astype(int) + (0, 0, 60), 0, 255).astype(np.uint8)  # B's light turns red
+    first = flt.render(redder, faces, t=21 / 30)
+    for k in range(22, 60):
+        late = flt.render(redder, faces, t=k / 30)
+    flt.reset()
+    still = flt.render(redder, faces)  # no time: no memory, the full change at once
+    step = lambda x: float(np.abs(x.astype(float) - steady)[inside_b].mean())  # noqa: E731
+    assert step(still) > 10, step(still)
+    assert step(still) > 3 and step(first) < 0.5 * step(still) and abs(step(late) - step(still)) < 0.2 * step(still)
+    # a third face between them: A and B keep trading
+    flt.reset()
+    c_lm = face_points((160.0, 60.0), 40.0).astype(np.float64)
+    for k in range(3):
+        two = flt.render(img, faces, t=k / 30)
+    three = flt.render(img, [*faces, Tracked(c_lm, 3)], t=3 / 30)
+    assert np.abs(three.astype(float) - two)[face_region(c_lm, img.shape, 0.99)].mean() > 5  # C got a face
+    for lm in (a_lm, b_lm):
+        r = face_region(lm, img.shape, 0.99) & ~face_region(c_lm, img.shape, 1e-4)
+        assert np.abs(three.astype(float) - two)[r].mean() < 1.0
 
 
 # -- the manifest layer and the engine ----------------------------------------------------------------
@@ -366,6 +498,26 @@ def test_self_swap_of_real_faces_is_unchanged(records: list[Any]) -> None:
         y = yaw(img, lm)
         swap.swap_face(out, lm, swap.SourceFace.from_image(img, lm, yaw=y), target_yaw=y)
         assert psnr(out, img, face_region(lm, img.shape)) >= 35
+
+
+def test_a_face_swapped_with_a_copy_of_itself_is_unchanged_anywhere(records: list[Any]) -> None:
+    """Two copies of one 300-W face side by side and stacked in one 640x480 frame (the built-in
+    filter, poses estimated from the points as in the app): >= 40 dB inside each face. Decisions
+    from the turn are taken relative to the camera's ray, so the copies are treated alike."""
+    from facefilter.bench.swap import hull_mask, two_faces
+
+    flt = builtin_filters()["face_swap"]
+    turned = (abs(swap.face_yaw(r.points.astype(np.float64), (384, 384)) or 0.0) for r in records[:400])
+    picks = [i for i, y in enumerate(turned) if y > 20][:2]  # turned faces: where the mirror used to differ
+    picks += frontal_faces(records, 1)
+    assert len(picks) == 3
+    for i in picks:
+        face = load(records[i])
+        for stacked, iod in ((False, 70.0), (True, 56.0)):
+            frame, pa, pb = two_faces(face, face, iod, stacked)
+            out = flt.render(frame, [pa, pb])
+            for p in (pa, pb):
+                assert psnr(out, frame, hull_mask(p, frame.shape)) >= 40, (i, stacked)
 
 
 @pytest.mark.slow
