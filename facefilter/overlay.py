@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from facefilter.expression.config import EXPRESSIONS, EXTRA_LABEL, from_extra
 from facefilter.pose import MEAN_FACE_3D
 from facefilter.types import Face, HeadPose
 
@@ -95,4 +96,49 @@ def draw_overlay(
             if show_id:
                 org = (p0[0], p0[1] - 4)
                 cv2.putText(image, f"#{face.id}", org, cv2.FONT_HERSHEY_SIMPLEX, 0.5, color, 1, cv2.LINE_AA)
+    return image
+
+
+# BGR colour of each expression's bar (EXPRESSIONS order).
+EXPRESSION_COLORS: tuple[tuple[int, int, int], ...] = (
+    (200, 200, 200), (0, 215, 255), (255, 200, 0), (200, 110, 30),
+    (40, 40, 230), (60, 170, 60), (180, 80, 170), (90, 140, 200),
+)
+
+
+def draw_expressions(image: np.ndarray, faces: Sequence[Face], top: int = 3) -> np.ndarray:
+    """Draw each face's expression under its box **in place**: the smoothed label, then a bar per
+    class for the ``top`` most likely classes (length = probability). Faces without expression
+    probabilities in ``extra`` (see :func:`facefilter.expression.config.to_extra`) are skipped.
+    ``image``: HxWx3 uint8 BGR. Returns ``image``."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError("draw_expressions expects an HxWx3 uint8 BGR image")
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for face in faces:
+        probs = from_extra(face.extra)
+        if probs is None:
+            continue
+        p = np.asarray(probs)
+        label = int(face.extra.get(EXTRA_LABEL, int(np.argmax(p))))
+        b = face.box
+        width = int(np.clip(b.width, 110, 240))
+        x0 = round(b.center[0] - width / 2)
+        y = round(b.bottom + 10)
+        scale = width / 240 * 0.9 + 0.25
+        text = f"{EXPRESSIONS[label]} {p[label] * 100:.0f}%"
+        (_, th), base = cv2.getTextSize(text, font, scale, 2)
+        y += th
+        cv2.putText(image, text, (x0, y), font, scale, (0, 0, 0), 4, cv2.LINE_AA)
+        cv2.putText(image, text, (x0, y), font, scale, EXPRESSION_COLORS[label], 2, cv2.LINE_AA)
+        y += base + 4
+        bar_h = max(6, round(th * 0.7))
+        small = scale * 0.6
+        for k in np.argsort(-p)[:top]:
+            name_w = round(width * 0.42)
+            cv2.rectangle(image, (x0, y), (x0 + width, y + bar_h), (40, 40, 40), -1)
+            cv2.rectangle(image, (x0 + name_w, y), (x0 + name_w + round((width - name_w) * float(p[k])), y + bar_h),
+                          EXPRESSION_COLORS[k], -1)
+            cv2.putText(image, EXPRESSIONS[int(k)], (x0 + 2, y + bar_h - 1), font, small, (255, 255, 255), 1,
+                        cv2.LINE_AA)
+            y += bar_h + 3
     return image

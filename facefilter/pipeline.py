@@ -9,16 +9,19 @@ Frames are HxWx3 uint8 BGR; points are frame pixels.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
 
 from facefilter.background import BackgroundEffect, BackgroundSpec, EffectConfig, Segmenter
-from facefilter.overlay import draw_overlay
+from facefilter.expression.config import EXTRA_LABEL, to_extra
+from facefilter.expression.smoothing import ExpressionSmoother
+from facefilter.overlay import draw_expressions, draw_overlay
 from facefilter.tracker import FaceTracker, TrackerConfig, eye_roll, upright_box
 from facefilter.types import FLIP_PERMUTATION, Box, Face
 
@@ -27,6 +30,7 @@ __all__ = [
 ]
 
 _FLIP = np.asarray(FLIP_PERMUTATION)
+log = logging.getLogger(__name__)
 
 
 class Filter(Protocol):
@@ -92,6 +96,11 @@ class Pipeline:
         self.mirror = False
         self.segmenter = segmenter
         self.background: BackgroundEffect | None = None
+        # Expressions: shown under each face when on; run too when the active filter has an
+        # expression trigger. The model (facefilter.expression.ExpressionModel) loads when first needed.
+        self.expressions = False
+        self.expression_model: Any = None
+        self.expression_smoother = ExpressionSmoother()
 
     @property
     def background_spec(self) -> BackgroundSpec:
@@ -130,6 +139,7 @@ class Pipeline:
     def reset(self) -> None:
         """A new source: forget the faces and the background mask's history."""
         self.tracker.reset()
+        self.expression_smoother.reset()
         if self.background is not None:
             self.background.reset()
 
@@ -138,6 +148,11 @@ class Pipeline:
         t0 = time.perf_counter()
         faces = self.tracker.process(frame_bgr, timestamp)
         timings = dict(self.tracker.last_timings)
+        flt = self.filters.get(self.active_filter) if self.active_filter else None
+        if faces and (self.expressions or getattr(flt, "needs_expression", False)):
+            te = time.perf_counter()
+            self._annotate_expressions(frame_bgr, faces, time.monotonic() if timestamp is None else float(timestamp))
+            timings["expression"] = (time.perf_counter() - te) * 1000
         tb = time.perf_counter()
         frame = self.background.apply(frame_bgr, faces) if self.background is not None else frame_bgr
         tr = time.perf_counter()
@@ -145,7 +160,6 @@ class Pipeline:
         if self.mirror:
             frame = cv2.flip(frame, 1)
             faces = mirror_faces(faces, frame_bgr.shape[1])
-        flt = self.filters.get(self.active_filter) if self.active_filter else None
         status = ""
         if flt is not None and faces:
             # the frame time drives animated layers, triggers and particles (state per face id)
@@ -153,8 +167,29 @@ class Pipeline:
             status = str(getattr(flt, "status", "") or "")
         if self.overlay:
             frame = draw_overlay(frame.copy() if frame is frame_bgr else frame, faces)
-        elif frame is frame_bgr:
+        if self.expressions and faces:
+            frame = draw_expressions(frame.copy() if frame is frame_bgr else frame, faces)
+        if frame is frame_bgr:
             frame = frame_bgr.copy()
         timings["render"] = (time.perf_counter() - tr) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
         return FrameResult(frame, faces, timings, status)
+
+    def _annotate_expressions(self, frame_bgr: np.ndarray, faces: Sequence[Face], t: float) -> None:
+        """Put each face's smoothed expression in its ``extra`` (:func:`~facefilter.expression.config.to_extra`
+        and the label); loads the shipped model on first use (a failure turns expressions off)."""
+        if self.expression_model is None:
+            from facefilter.expression import ExpressionModel, ExpressionModelError
+
+            try:
+                self.expression_model = ExpressionModel.load()
+            except (ExpressionModelError, OSError) as exc:
+                log.warning("expressions off: %s", exc)
+                self.expressions = False
+                self.expression_model = False
+        if not self.expression_model:
+            return
+        probs = self.expression_model.predict(frame_bgr, faces)
+        for face, s in zip(faces, self.expression_smoother.update(t, [f.id for f in faces], probs), strict=True):
+            face.extra.update(to_extra(s.probs))
+            face.extra[EXTRA_LABEL] = float(s.label)

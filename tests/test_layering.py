@@ -77,7 +77,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("capture", "detect"),
     ("landmarks",),
     ("pose",),
-    ("tracker",),
+    ("tracker", "expression"),
     ("background",),
     ("filters",),
     ("overlay", "pipeline"),

@@ -32,13 +32,15 @@ class FaceInput:
     """What :class:`LiveFaces` needs of one face in one frame.
 
     ``key``: its id; ``landmarks``: ``(68, 2)`` float64 frame pixels; ``scale``: face size in
-    pixels per template unit; ``pose``: its head pose when the tracker estimated one.
+    pixels per template unit; ``pose``: its head pose when the tracker estimated one;
+    ``expression``: its smoothed expression probabilities ``(8,)`` when the pipeline ran them.
     """
 
     key: Hashable
     landmarks: np.ndarray
     scale: float
     pose: HeadPose | None = None
+    expression: np.ndarray | None = None
 
 
 class FaceLive:
@@ -93,7 +95,7 @@ class FaceLive:
                     self.pose = None
         if t is None:
             m = self.measures if self.measures is not None else tr.POPULATION
-            self._still = tr.still_states(specs, m)
+            self._still = tr.still_states(specs, m, face.expression)
             return
         assert self.baseline is not None and self._triggers is not None
         if self.t is not None and t is not None:
@@ -101,7 +103,7 @@ class FaceLive:
         self.t = t
         base = self.baseline.update(t, self.measures) if self.measures is not None else tr.POPULATION
         angles = (self.pose.yaw, self.pose.pitch) if self.pose is not None else None
-        self._triggers.step(t, self.measures, base, angles)
+        self._triggers.step(t, self.measures, base, angles, face.expression)
 
 
 class LiveFaces:
@@ -125,7 +127,7 @@ class LiveFaces:
     def attach(self, faces: Sequence[Any], t: float | None, frame_shape: tuple[int, ...]) -> None:
         """:meth:`update` for the engine's per-face geometry objects (``key``, ``landmarks``,
         ``scale``, ``pose``): sets each one's ``live``. ``frame_shape`` is the frame's ``shape``."""
-        inputs = [FaceInput(g.key, g.landmarks, g.scale, g.pose) for g in faces]
+        inputs = [FaceInput(g.key, g.landmarks, g.scale, g.pose, getattr(g, "expression", None)) for g in faces]
         for g, live in zip(faces, self.update(inputs, t, (frame_shape[1], frame_shape[0])), strict=True):
             g.live = live
 

@@ -43,6 +43,11 @@ with ``python -m facefilter.tools.lens_demo --measure``:
 Head moves come from the head pose (:class:`facefilter.types.HeadPose`): a *nod* is the pitch
 going out and back by :attr:`TriggerSpec.amplitude` degrees within :data:`GESTURE_WINDOW`
 seconds, a *shake* the same with yaw. They stay on for :data:`GESTURE_SHOW` seconds.
+
+Expressions (``"trigger": "happiness"``, ``"surprise"``... the 8 FER+ classes of
+:data:`facefilter.expression.EXPRESSIONS`) compare the face's smoothed probability of that class
+(``Face.extra``, filled by the pipeline when a lens needs it) with ``on`` / ``off`` (0.5 / 0.35),
+must hold ``hold`` (0.3 s) before firing and stay on ``min_on`` (1 s) at least.
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ from enum import StrEnum
 from typing import Any
 
 import numpy as np
+
+from facefilter.expression.config import EXPRESSIONS, from_extra
 
 BASELINE_SECONDS = 1.0  # a face's neutral baseline is learned over its first second
 MEASURES = ("mouth_open", "eye_r", "eye_l", "mouth_width", "brows")
@@ -79,11 +86,22 @@ class Event(StrEnum):
     NOD = "nod"
     SHAKE = "shake"
     FACE_APPEARS = "face_appears"
+    # Expressions (:mod:`facefilter.expression`): the signal is the face's smoothed probability.
+    NEUTRAL = "neutral"
+    HAPPINESS = "happiness"
+    SURPRISE = "surprise"
+    SADNESS = "sadness"
+    ANGER = "anger"
+    DISGUST = "disgust"
+    FEAR = "fear"
+    CONTEMPT = "contempt"
 
 
 # Events whose signal must go *below* ``on`` to fire (and back above ``off`` to release).
 BELOW = frozenset({Event.MOUTH_CLOSED})
 POSE_EVENTS = frozenset({Event.NOD, Event.SHAKE})
+# Expression events, each the probability of the class of that name (index in EXPRESSIONS).
+EMOTION_EVENTS = frozenset(Event(name) for name in EXPRESSIONS)
 
 
 @dataclass(frozen=True)
@@ -91,7 +109,8 @@ class TriggerSpec:
     """One trigger: ``event`` with thresholds ``on``/``off`` on its signal (see :func:`signal`).
 
     ``hold``: seconds the signal must stay past ``on`` before the trigger fires (a wink must not
-    be the first eye of a blink). ``amplitude``: degrees of a nod or shake.
+    be the first eye of a blink). ``amplitude``: degrees of a nod or shake. ``min_on``: seconds
+    the trigger stays on at least once fired (an expression's effect is not cut short).
     """
 
     event: Event
@@ -99,6 +118,7 @@ class TriggerSpec:
     off: float
     hold: float = 0.0
     amplitude: float = 0.0
+    min_on: float = 0.0
 
     def __post_init__(self) -> None:
         below = self.event in BELOW
@@ -119,7 +139,17 @@ DEFAULTS: dict[Event, TriggerSpec] = {
     Event.NOD: TriggerSpec(Event.NOD, 0.5, 0.5 - 1e-9, amplitude=7.0),
     Event.SHAKE: TriggerSpec(Event.SHAKE, 0.5, 0.5 - 1e-9, amplitude=10.0),
     Event.FACE_APPEARS: TriggerSpec(Event.FACE_APPEARS, 0.5, 0.5 - 1e-9),
+    # Expressions: the smoothed probability over 0.5 for 0.3 s fires; under 0.35 releases, after
+    # at least 1 s on.
+    **{e: TriggerSpec(e, 0.5, 0.35, hold=0.3, min_on=1.0) for e in EMOTION_EVENTS},
 }
+
+
+def expression_probs(face: Any) -> np.ndarray | None:
+    """A face's smoothed expression probabilities ``(8,)`` from its ``extra`` (put there by the
+    pipeline, :func:`facefilter.expression.config.to_extra`); None when it has none."""
+    p = from_extra(getattr(face, "extra", None))
+    return None if p is None else np.asarray(p, np.float64)
 
 
 def _lid_ratio(lm: np.ndarray, eye: int) -> float:
@@ -164,7 +194,7 @@ def signal(event: Event, m: np.ndarray, baseline: np.ndarray) -> float:
     ``wink``: min(1 - the closed eye's relative opening, the other's relative opening): near 1
     only with one eye closed and the other open; ``wink_right``/``wink_left`` for one side.
     ``smile``: mouth width / baseline width - 1. ``brows_raised``: brow height / baseline - 1.
-    Head moves and ``face_appears`` are not measures: :class:`FaceTriggers` drives them.
+    Head moves, ``face_appears`` and expressions are not measures: :class:`FaceTriggers` drives them.
     """
     if event in (Event.MOUTH_OPEN, Event.MOUTH_CLOSED):
         return float(m[MOUTH_OPEN] - min(baseline[MOUTH_OPEN], MAX_MOUTH_BASELINE))
@@ -244,7 +274,8 @@ class TriggerState:
             self.since = t if self.active else None
             return
         if self.active:
-            if not past(spec, value, spec.off):
+            held = self.since is None or t - self.since >= spec.min_on
+            if not past(spec, value, spec.off) and held:
                 self.active = False
                 self.until = t
             return
@@ -294,7 +325,8 @@ class FaceTriggers:
 
     ``specs``: the distinct :class:`TriggerSpec` the filter's layers use. :meth:`step` takes the
     frame time, the face's measures (or None when no measure-based trigger is used) and its head
-    pose angles ``(yaw, pitch)`` in degrees (or None).
+    pose angles ``(yaw, pitch)`` in degrees (or None), and its expression probabilities ``(8,)``
+    (or None: expression triggers then keep their state).
     """
 
     def __init__(self, specs: frozenset[TriggerSpec], t0: float) -> None:
@@ -304,8 +336,13 @@ class FaceTriggers:
         self._gesture_t: dict[TriggerSpec, float] = {}
         self._first = True
 
-    def step(self, t: float, m: np.ndarray | None, baseline: np.ndarray, angles: tuple[float, float] | None) -> None:
+    def step(self, t: float, m: np.ndarray | None, baseline: np.ndarray, angles: tuple[float, float] | None,
+             expression: np.ndarray | None = None) -> None:
         for spec, st in self.states.items():
+            if spec.event in EMOTION_EVENTS:
+                if expression is not None:
+                    st.step(t, spec, float(expression[EXPRESSIONS.index(spec.event.value)]), self._first)
+                continue
             if spec.event is Event.FACE_APPEARS:
                 value = 1.0 if t - self.t0 < APPEAR_SHOW else 0.0
                 st.step(t, spec, value)  # not 'first': the face appearing is the event
@@ -326,13 +363,18 @@ class FaceTriggers:
         self._first = False
 
 
-def still_states(specs: frozenset[TriggerSpec], m: np.ndarray) -> dict[TriggerSpec, TriggerState]:
+def still_states(specs: frozenset[TriggerSpec], m: np.ndarray,
+                 expression: np.ndarray | None = None) -> dict[TriggerSpec, TriggerState]:
     """Trigger states of a still image: each landmark trigger is on when its signal against the
-    :data:`POPULATION` baseline is past ``on``; head moves and ``face_appears`` are off."""
+    :data:`POPULATION` baseline is past ``on``, an expression trigger when its probability is (off
+    without ``expression``); head moves and ``face_appears`` are off."""
     out = {}
     for spec in specs:
         st = TriggerState()
-        if spec.event not in POSE_EVENTS and spec.event is not Event.FACE_APPEARS:
+        if spec.event in EMOTION_EVENTS:
+            if expression is not None:
+                st.active = past(spec, float(expression[EXPRESSIONS.index(spec.event.value)]), spec.on)
+        elif spec.event not in POSE_EVENTS and spec.event is not Event.FACE_APPEARS:
             st.active = past(spec, signal(spec.event, m, POPULATION), spec.on)
         out[spec] = st
     return out
@@ -340,7 +382,7 @@ def still_states(specs: frozenset[TriggerSpec], m: np.ndarray) -> dict[TriggerSp
 
 def parse_trigger(fields: Any, key: str) -> TriggerSpec:
     """Read ``key`` of a manifest table as a trigger: an event name (default thresholds) or a table
-    ``{"event", "on", "off", "hold", "amplitude"}``. ``fields`` is the manifest's field reader;
+    ``{"event", "on", "off", "hold", "amplitude", "min_on"}``. ``fields`` is the manifest's field reader;
     errors name the field."""
     raw = fields.table[key]
     values = [e.value for e in Event]
@@ -349,16 +391,17 @@ def parse_trigger(fields: Any, key: str) -> TriggerSpec:
             raise fields.error(key, f"expected one of {', '.join(map(repr, values))}, got {raw!r}")
         return DEFAULTS[Event(raw)]
     sub = type(fields)(fields.filter_name, fields.path(key), raw)
-    sub.check_keys(("event", "on", "off", "hold", "amplitude"))
+    sub.check_keys(("event", "on", "off", "hold", "amplitude", "min_on"))
     event = sub.enum("event", Event)
     d = DEFAULTS[event]
     on = sub.number("on", d.on, -10.0, 10.0)
     off = sub.number("off", d.off, -10.0, 10.0)
     hold = sub.number("hold", d.hold, 0.0, 5.0)
     amplitude = sub.number("amplitude", d.amplitude, 0.0, 90.0)
+    min_on = sub.number("min_on", d.min_on, 0.0, 10.0)
     if event in POSE_EVENTS and amplitude <= 0:
         raise sub.error("amplitude", f"a '{event.value}' needs an amplitude > 0 degrees")
     try:
-        return TriggerSpec(event, on, off, hold, amplitude)
+        return TriggerSpec(event, on, off, hold, amplitude, min_on)
     except ValueError as exc:
         raise sub.error("off" if sub.has("off") else "on", str(exc).split(": ", 1)[-1]) from None

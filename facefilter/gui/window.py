@@ -44,6 +44,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Left / Right", "previous / next filter"),
     ("0", "no filter"),
     ("L", "landmark overlay on/off"),
+    ("E", "expressions on/off (label and top classes under each face)"),
     ("M", "mirror on/off"),
     ("S", "snapshot (PNG)"),
     ("R", "start/stop recording (MP4)"),
@@ -154,6 +155,8 @@ class MainWindow(SourcePicker, BackgroundPicker, CaptureControls, FacePhotoContr
                                tip="Mirror the picture (selfie view)")
         self.overlay_action = a("Landmarks", "L", icon_name="landmarks", checkable=True,
                                 tip="Show the 68 landmarks and the box of every face")
+        self.expressions_action = a("Expressions", "E", checkable=True,
+                                    tip="Show each face's expression: its label and the top classes")
         self.snapshot_action = a("Snapshot", "S", icon_name="snapshot", tip="Save the filtered view as a PNG")
         self.record_action = a("Record", "R", icon_name="record", checkable=True, tip="Record the filtered view as MP4")
         self.vcam_action = a("Virtual camera", "V", icon_name="vcam", checkable=True,
@@ -171,6 +174,7 @@ class MainWindow(SourcePicker, BackgroundPicker, CaptureControls, FacePhotoContr
         self.quit_action.triggered.connect(self.close)
         self.mirror_action.toggled.connect(self.set_mirror)
         self.overlay_action.toggled.connect(self.set_overlay)
+        self.expressions_action.toggled.connect(lambda on: self.worker.update_settings(expressions=on))
         self.snapshot_action.triggered.connect(self.snapshot)
         self.record_action.toggled.connect(self.set_recording)
         self.vcam_action.toggled.connect(self.set_virtual_camera)
@@ -233,7 +237,7 @@ class MainWindow(SourcePicker, BackgroundPicker, CaptureControls, FacePhotoContr
         self.camera_menu = mb.addMenu("&Camera")
         self.camera_menu.aboutToShow.connect(self._fill_camera_menu)
         view_menu = mb.addMenu("&View")
-        for action in (self.overlay_action, self.mirror_action, self.fullscreen_action):
+        for action in (self.overlay_action, self.expressions_action, self.mirror_action, self.fullscreen_action):
             view_menu.addAction(action)
         self.background_menu = mb.addMenu("&Background")
         self.background_menu.aboutToShow.connect(self._fill_background_menu)

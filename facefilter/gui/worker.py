@@ -81,6 +81,7 @@ class ViewSettings:
 
     filter: str | None = None
     overlay: bool = False
+    expressions: bool = False  # each face's expression under it (the E key)
     mirror_camera: bool = True
     mirror_file: bool = False
     background: str = "none"
@@ -379,6 +380,7 @@ class PipelineWorker(QThread):
         if getattr(flt, "has_swap", False):
             flt.morph = s.morph  # type: ignore[union-attr]
         pipeline.overlay = s.overlay
+        pipeline.expressions = s.expressions
         pipeline.mirror = s.mirror_camera if state.grabber.source.is_camera else s.mirror_file
         try:
             result = pipeline.process(frame)

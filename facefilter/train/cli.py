@@ -6,6 +6,9 @@ Examples::
     facefilter-train --out runs/main --resume            # continue a killed run
     facefilter-train --recipe reference --data ...       # the reference recipe, for comparison
     torchrun --nproc_per_node=2 -m facefilter.train.cli --data ... --out runs/ddp
+
+The expression network: ``facefilter-train expressions ...`` (or ``--task expression``), see
+:mod:`facefilter.train.expression_cli`.
 """
 
 from __future__ import annotations
@@ -66,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="validation figure that picks best.safetensors: NME with test-time flip (default, as "
                         "LandmarkModel.predict) or without")
     p.add_argument("--occlusion", type=float, help="probability of a random occluding rectangle")
+    p.add_argument("--profile-aug", type=float, metavar="P",
+                   help="share of training faces (per batch, on average) replaced by a copy turned to a large pose "
+                        "(3-D fit, re-rendered, outline on the silhouette; facefilter.train.profile) (default 0: off)")
+    p.add_argument("--profile-yaw", type=float, metavar="DEG", help="max yaw of the turned copies (default 75)")
+    p.add_argument("--profile-pitch", type=float, metavar="DEG", help="max pitch of the turned copies (default 30)")
     p.add_argument("--device", help="cpu, cuda, cuda:1, mps (default: best available)")
     p.add_argument("--workers", type=int, help="DataLoader workers")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: all cores)")
@@ -97,7 +105,25 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(**values)
 
 
+def expression_argv(argv: list[str]) -> list[str] | None:
+    """The expression trainer's arguments when ``argv`` asks for it (``expressions ...``,
+    ``--task expression ...``), else None (the landmark trainer)."""
+    if argv and argv[0] in ("expressions", "expression"):
+        return argv[1:]
+    for i, a in enumerate(argv):
+        if a == "--task" and i + 1 < len(argv) and argv[i + 1] in ("expression", "expressions"):
+            return argv[:i] + argv[i + 2:]
+        if a in ("--task=expression", "--task=expressions"):
+            return argv[:i] + argv[i + 1:]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    rest = expression_argv(sys.argv[1:] if argv is None else list(argv))
+    if rest is not None:
+        from facefilter.train.expression_cli import main as expression_main
+
+        return expression_main(rest)
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
     cfg = config_from_args(args)

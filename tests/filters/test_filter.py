@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
+from facefilter.expression.config import to_extra
 from facefilter.filters import Filter, builtin_filters
 from facefilter.filters.conditions import POSE_MEASURES, Measure, measure
 from facefilter.filters.geometry import template_face
@@ -174,7 +175,11 @@ def test_builtin_filters_are_complete_and_change_the_face() -> None:
         assert flt.name == name and flt.title
         thumb = cv2.imread(str(flt.thumbnail))
         assert thumb is not None and thumb.shape == (128, 128, 3), name
-        out = flt.render(frame, [lm] if flt.state is None else [expressive])
+        face: np.ndarray | Face = lm if flt.state is None else expressive
+        if flt.needs_expression:  # emotion lenses: a surprised face (the expression network's output)
+            probs = [0.05, 0.02, 0.8, 0.03, 0.03, 0.03, 0.02, 0.02]
+            face = Face(Box.from_points(expressive), expressive, 1, 1.0, to_extra(probs))
+        out = flt.render(frame, [face])
         if name == "face_swap":  # trades faces: one face is left alone, and it says why (test_swap.py)
             assert np.array_equal(out, frame) and flt.status, name
             continue

@@ -227,3 +227,68 @@ def test_a_nod_of_projected_3d_faces_is_found_without_a_tracker_pose() -> None:
             fired[s] += lv.trigger(s).fired
     assert fired == {nod: 1, shake: 0}
     assert lv.pose is not None and abs(lv.pose.pitch) < 3.0  # back up
+
+
+# -- expressions (the probabilities the pipeline puts in Face.extra) -----------------------------
+
+HAPPY = tr.DEFAULTS[tr.Event.HAPPINESS]
+
+
+def probs(cls: int, p: float) -> np.ndarray:
+    out = np.full(8, (1 - p) / 7)
+    out[cls] = p
+    return out
+
+
+def test_an_expression_trigger_has_a_band_a_hold_and_a_minimum_time_on() -> None:
+    assert (HAPPY.on, HAPPY.off, HAPPY.hold, HAPPY.min_on) == (0.5, 0.35, 0.3, 1.0)
+    ft = tr.FaceTriggers(frozenset({HAPPY}), 0.0)
+    st = ft.states[HAPPY]
+    ft.step(0.0, None, tr.POPULATION, None, probs(1, 0.1))
+    rng = np.random.default_rng(0)
+    fired_at = []
+    for i in range(1, 90):  # 1 s of a clear smile, then 2 s hovering inside the band, around 'on'
+        p = 0.6 + rng.uniform(-0.05, 0.05) if i < 30 else 0.45 + rng.uniform(-0.09, 0.09)
+        ft.step(i / 30, None, tr.POPULATION, None, probs(1, p))
+        if st.fired:
+            fired_at.append(i / 30)
+        if i == 9:
+            assert not st.active  # 0.27 s: still within the hold
+    assert len(fired_at) == 1 and 0.3 <= fired_at[0] < 0.4 and st.active  # once, after the hold
+    t_on = st.since
+    ft.step(t_on + 0.5, None, tr.POPULATION, None, probs(1, 0.05))  # gone at once: still held on
+    assert st.active
+    ft.step(t_on + 1.1, None, tr.POPULATION, None, probs(1, 0.05))
+    assert not st.active
+    ft.step(t_on + 1.2, None, tr.POPULATION, None, None)  # no expression this frame: the state stays
+    assert not st.active and st.count == 1
+
+
+def test_expression_triggers_read_the_faces_extra() -> None:
+    from facefilter.expression.config import to_extra
+    from facefilter.types import Box, Face
+
+    pts = expression()
+    face = Face(Box.from_points(pts), pts, 1, extra=to_extra(probs(2, 0.9)))
+    np.testing.assert_allclose(tr.expression_probs(face), probs(2, 0.9))
+    assert tr.expression_probs(Face(Box.from_points(pts), pts, 1)) is None
+    surprise = tr.DEFAULTS[tr.Event.SURPRISE]
+    lives = LiveFaces(frozenset({surprise, HAPPY}))
+    inp = FaceInput(1, pts, geometry.face_scale(pts), None, probs(2, 0.9))
+    lv = lives.update([inp], None, (640, 480))[0]  # a still image: judged on the probabilities
+    assert lv.trigger(surprise).active and not lv.trigger(HAPPY).active
+    assert not LiveFaces(frozenset({surprise})).update([face_input(pts)], None, (640, 480))[0].trigger(surprise).active
+
+
+def test_expression_triggers_parse_from_manifests(tmp_path: Path) -> None:
+    (tmp_path / "p.png").write_bytes(b"")
+    (tmp_path / "thumbnail.png").write_bytes(b"")
+    layers = [{"placement": "particles", "image": "p.png", "emitter": {"anchor": 30, "trigger": "sadness"}},
+              {"placement": "particles", "image": "p.png",
+               "emitter": {"anchor": 30, "trigger": {"event": "anger", "on": 0.6, "off": 0.4, "min_on": 2}}}]
+    m = parse_manifest({"title": "T", "layers": layers}, tmp_path, "t")
+    specs = [layer.emitter.trigger for layer in m.layers]
+    assert specs[0] == tr.DEFAULTS[tr.Event.SADNESS]
+    assert (specs[1].event, specs[1].on, specs[1].off, specs[1].min_on) == (tr.Event.ANGER, 0.6, 0.4, 2.0)
+    assert {e.value for e in tr.EMOTION_EVENTS} == {"neutral", "happiness", "surprise", "sadness", "anger",
+                                                     "disgust", "fear", "contempt"}

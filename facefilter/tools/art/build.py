@@ -27,6 +27,7 @@ from facefilter.tools.art.glasses import draw_masquerade, draw_round_glasses, dr
 from facefilter.tools.art.hats import draw_crown, draw_party_hat
 from facefilter.tools.art.lenses import draw_hearts, draw_rainbow, draw_sparkle
 from facefilter.tools.art.mesh import draw_big_eyes, draw_face_paint, draw_slim_face
+from facefilter.tools.art.moods import draw_moods
 from facefilter.tools.art.sheet import THUMB_SIZE, FilterArt
 from facefilter.tools.art.statue import draw_marble_statue
 from facefilter.tools.art.swap import draw_face_swap
@@ -110,6 +111,7 @@ DRAWINGS: list[Callable[[], FilterArt]] = [
     draw_rainbow,
     draw_hearts,
     draw_sparkle,
+    draw_moods,
 ]
 
 
