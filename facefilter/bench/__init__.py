@@ -1,12 +1,24 @@
 """``facefilter-bench``: scripts that print speed, accuracy and memory figures (not tests).
 
-Sub-commands: ``model`` (training img/s, inference ms per face), ``pipeline`` (end-to-end
-tracking on a synthetic clip, against a MediaPipe Face Mesh reference), ``filters`` (render
-ms per face per layer), ``pose`` (head pose accuracy and ms per face), ``background`` (person
-mask and background effect: ms per frame, face coverage, edge flicker, ghosting), ``swap`` (face
-swap ms per face, feathered against Poisson blending, and how visible the seam is), ``sheet`` (a
-contact sheet of a pipeline clip: tracked points per frame, tracker variants side by side),
-``tracker-ab`` (the pipeline's FPS with another revision's tracker beside today's, interleaved).
+Sub-commands:
+
+- ``model``: training img/s, inference ms per face;
+- ``pipeline``: end-to-end tracking on synthetic clips against a MediaPipe Face Mesh reference,
+  interleaved rounds, CPU share at 30 fps;
+- ``filters``: render ms per face per layer;
+- ``pose``: head pose accuracy and ms per face;
+- ``background``: person mask and background effect (ms per frame, face coverage, edge flicker,
+  ghosting);
+- ``swap``: whose face a face swap shows (dlib's face descriptor), what it keeps, ms per face, the
+  seam (feathered against Poisson);
+- ``sheet``: a contact sheet of a pipeline clip (tracked points per frame, tracker variants);
+- ``tracker-ab``: the pipeline's FPS with another revision's tracker beside today's, interleaved;
+- ``real``: the tracker on real footage (ghost faces on no-face clips, faces found in groups);
+- ``yaw``: landmark error by head yaw (300-W validation NME; our stable points against Face
+  Mesh's on real footage);
+- ``lifecycle``: memory when trackers, detectors, segmenters and landmark runtimes are made, used
+  and dropped;
+- ``expression``: the expression model's ms per face, its smoothed labels on real clips.
 """
 
 from __future__ import annotations
@@ -23,6 +35,10 @@ COMMANDS = {
     "swap": "facefilter.bench.swap",
     "sheet": "facefilter.bench.sheet",
     "tracker-ab": "facefilter.bench.tracker_ab",
+    "real": "facefilter.bench.real",
+    "yaw": "facefilter.bench.yaw",
+    "lifecycle": "facefilter.bench.lifecycle",
+    "expression": "facefilter.bench.expression",
 }
 
 

@@ -16,6 +16,7 @@ from facefilter.filters.manifest import FilterError, FilterManifest, Layer, Plac
 from facefilter.filters.particles import ParticleLayer
 from facefilter.filters.state import LiveFaces
 from facefilter.filters.swap import SwapLayer
+from facefilter.filters.triggers import EMOTION_EVENTS, expression_probs
 from facefilter.pose import estimate_pose
 from facefilter.types import N_LANDMARKS, HeadPose
 
@@ -54,10 +55,12 @@ class FaceGeometry:
         self.pose = pose  # the face's HeadPose when the tracker estimated one
         self.frame_size = frame_size  # (width, height) of the frame the landmarks are in
         self.key: Any = None  # the face's id (else its index in the list): keys the filter's state
+        self.expression: np.ndarray | None = None  # smoothed expression probabilities (8,), when known
         self.live: Any = None  # its facefilter.filters.state.FaceLive, when the filter has animated layers
         self.similarity = geometry.face_similarity(landmarks)  # template -> frame
         self.scale = float(np.sqrt(abs(np.linalg.det(self.similarity[:, :2]))))
         self._extended: np.ndarray | None = None
+        self._turn_fade: float | None = None
 
     def head_pose(self) -> HeadPose:
         """The face's pose; estimated from its landmarks and ``frame_size`` (once) when it came without."""
@@ -68,10 +71,44 @@ class FaceGeometry:
         return self.pose
 
     @property
+    def turn_fade(self) -> float:
+        """Opacity factor of the landmark-placed layers for how far the head is turned from the
+        camera ray (:func:`turn_fade`); 1 when no pose can be fitted."""
+        if self._turn_fade is None:
+            try:
+                self._turn_fade = turn_fade(turn_angle(self.head_pose()))
+            except ValueError:
+                self._turn_fade = 1.0
+        return self._turn_fade
+
+    @property
     def extended(self) -> np.ndarray:
         if self._extended is None:
             self._extended = geometry.extend_landmarks(self.landmarks, self.similarity)
         return self._extended
+
+
+# Past TURN_FADE_START degrees of turn from the camera ray the landmark-placed layers (stickers,
+# meshes, their animations, warps) fade out, gone at TURN_FADE_END: near profile the 68 points
+# are unreliable, and a nose drawn on a cheek is worse than none. Head-space layers cull their
+# back faces instead; face swaps and particles are left as they are.
+TURN_FADE_START = 65.0
+TURN_FADE_END = 80.0
+
+
+def turn_angle(pose: HeadPose) -> float:
+    """Degrees the head is turned left/right from facing the camera, measured against the ray
+    from the camera to the head (not the optical axis), in the camera's horizontal (x-z) plane."""
+    forward = -np.asarray(pose.rotation)[:, 2]  # the nose's direction (head-space -z) in camera space
+    to_camera = -np.asarray(pose.tvec, dtype=np.float64)
+    a = np.degrees(np.arctan2(forward[0], -forward[2]) - np.arctan2(to_camera[0], -to_camera[2]))
+    return float(abs((a + 180.0) % 360.0 - 180.0))
+
+
+def turn_fade(angle: float, start: float = TURN_FADE_START, end: float = TURN_FADE_END) -> float:
+    """1 up to ``start`` degrees, 0 from ``end``, a smoothstep between."""
+    x = float(np.clip((angle - start) / (end - start), 0.0, 1.0))
+    return 1.0 - x * x * (3.0 - 2.0 * x)
 
 
 class _Sticker:
@@ -232,6 +269,11 @@ class Filter:
         return frozenset(t for t in found if t is not None)
 
     @property
+    def needs_expression(self) -> bool:
+        """Whether a layer is triggered by an expression (the pipeline then runs the expression model)."""
+        return self._live is not None and any(s.event in EMOTION_EVENTS for s in self._live.specs)
+
+    @property
     def state(self) -> LiveFaces | None:
         """The per-face state of a filter with animated or particle layers (None for others)."""
         return self._live
@@ -240,6 +282,8 @@ class Filter:
         """Forget every face's state (animations, triggers, baselines, particles)."""
         if self._live is not None:
             self._live.reset()
+        for _, swap in self._swaps:
+            swap.reset()
 
     def _sprite_loader(self, sprites: dict[Path, render.Sprite]) -> Callable[[Path, str], render.Sprite]:
         """``load(path, field)``: the sprite of an image file, read once per filter."""
@@ -312,19 +356,22 @@ class Filter:
                 continue
             if g.scale > 1e-3:  # skips collapsed faces
                 g.key = i if getattr(face, "id", None) is None else face.id
+                g.expression = expression_probs(face)
                 faces_g.append(g)
         faces_g.sort(key=lambda g: g.scale)
         if self._live is not None:
             self._live.attach(faces_g, t, out.shape)
         for layer, swap in self._swaps:  # reads the camera picture, before anything is drawn on it
-            swap.draw(frame, out, faces_g, [_opacity(layer, g) for g in faces_g])
+            swap.draw(frame, out, faces_g, [_opacity(layer, g) for g in faces_g], t)
         self.status = "; ".join(swap.status for _, swap in self._swaps if swap.status)
         for warp in self._warps:
             for g in faces_g:
-                warp.draw(out, g, _opacity(warp.layer, g))
+                warp.draw(out, g, _opacity(warp.layer, g) * g.turn_fade)
         for g in faces_g:
             for layer in self._layers:
                 op = _opacity(layer.layer, g)
+                if op > 0 and not isinstance(layer, HeadLayer | ParticleLayer):
+                    op *= g.turn_fade  # near profile: fade, rather than put a nose on a cheek
                 if op > 0:
                     layer.draw(out, g, op)
         return out

@@ -43,6 +43,11 @@ class TrainConfig:
     shift: float = 0.05
     flip: float = 0.5
     occlusion: float = 0.0
+    # Share of training faces replaced each time by a copy turned to a large pose
+    # (facefilter.train.profile: yaw up to +-profile_yaw, pitch up to +-profile_pitch degrees).
+    profile_aug: float = 0.0
+    profile_yaw: float = 75.0
+    profile_pitch: float = 30.0
     device: str | None = None
     workers: int = 0
     max_steps: int | None = None
@@ -65,6 +70,8 @@ class TrainConfig:
             raise ValueError(f"arch must be one of {', '.join(ARCHS)}, got {self.arch!r}")
         if not 0.0 <= self.extra_fraction <= 1.0:
             raise ValueError(f"extra_fraction must be in [0, 1], got {self.extra_fraction}")
+        if not 0.0 <= self.profile_aug <= 1.0:
+            raise ValueError(f"profile_aug must be in [0, 1], got {self.profile_aug}")
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"ema must be in [0, 1), got {self.ema}")
 

@@ -16,6 +16,7 @@ from torch.utils.data import Dataset
 
 from facefilter.data import FaceRecord, tight_box
 from facefilter.landmarks.crop import apply_affine, crop_matrix, to_target, warp_crop
+from facefilter.train.profile import ProfileSynth
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,8 @@ class LandmarkDataset(Dataset):
     Item ``i`` is ``(image, target)``: ``(1, S, S)`` float32 normalised grey crop and
     ``(68, 2)`` float32 target (see :func:`facefilter.landmarks.crop.to_target`).
     Augmentation randomness depends only on ``(seed, epoch, i)``, so runs are reproducible
-    whatever the number of workers.
+    whatever the number of workers. With ``profile`` (and ``augment``), a share ``profile_share``
+    of the items are first turned to a large pose by it (:mod:`facefilter.train.profile`).
     """
 
     def __init__(
@@ -69,6 +71,8 @@ class LandmarkDataset(Dataset):
         std: float,
         augment: object | None = None,
         seed: int = 0,
+        profile: ProfileSynth | None = None,
+        profile_share: float = 0.0,
     ) -> None:
         self.faces = list(faces)
         self.input_size = input_size
@@ -76,6 +80,7 @@ class LandmarkDataset(Dataset):
         self.mean, self.std = mean, std
         self.augment = augment
         self.seed = seed
+        self.profile, self.profile_share = profile, profile_share
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -89,7 +94,12 @@ class LandmarkDataset(Dataset):
         face = self.faces[i]
         if self.augment is not None:
             rng = np.random.default_rng((self.seed, self.epoch, i))
-            return self.augment(face.image, face.box, face.points, self.input_size, self.crop_scale, rng)
+            image, box, points = face.image, face.box, face.points
+            if self.profile is not None and rng.random() < self.profile_share:
+                turned = self.profile(image, points, rng)  # None when the fit fails: the face as it is
+                if turned is not None:
+                    image, points, box = turned.image, turned.points, tight_box(turned.points)
+            return self.augment(image, box, points, self.input_size, self.crop_scale, rng)
         m = crop_matrix(face.box, self.input_size, self.crop_scale)
         return warp_crop(face.image, m, self.input_size), apply_affine(m, face.points)
 

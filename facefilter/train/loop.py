@@ -34,6 +34,7 @@ from facefilter.train.dataset import CachedFace, LandmarkDataset, cache_face
 from facefilter.train.device import autocast, resolve_device
 from facefilter.train.losses import make_loss
 from facefilter.train.plots import plot_loss_curve, plot_samples
+from facefilter.train.profile import ProfileSynth
 from facefilter.types import FLIP_PERMUTATION
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,8 @@ def build_datasets(cfg: TrainConfig) -> tuple[LandmarkDataset, LandmarkDataset, 
     mc = cfg.model_config()
     aug = Augment(rotation=cfg.rotation, scale=cfg.scale, shift=cfg.shift, flip=cfg.flip, occlusion=cfg.occlusion)
     common = dict(input_size=mc.input_size, crop_scale=mc.crop_scale, mean=mc.mean, std=mc.std, seed=cfg.seed)
-    train_ds = LandmarkDataset(train_faces, augment=aug, **common)
+    profile = ProfileSynth(cfg.profile_yaw, cfg.profile_pitch, work_side=max_side * 2 // 3) if cfg.profile_aug else None
+    train_ds = LandmarkDataset(train_faces, augment=aug, profile=profile, profile_share=cfg.profile_aug, **common)
     return train_ds, LandmarkDataset(val_faces, **common), len(extra_faces)
 
 
