@@ -137,27 +137,10 @@ def build_net(cfg: ExpressionTrainConfig) -> ExpressionNet:
 
 def plot_history(history: list[dict[str, float]], path: Path) -> None:
     """Train / valid loss (left) and valid accuracy % (right) per epoch."""
-    import matplotlib
+    from facefilter.train.plots import plot_loss_curve
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ep = [h["epoch"] for h in history]
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
-    ax.plot(ep, [h["train_loss"] for h in history], label="train loss")
-    ax.plot(ep, [h["val_loss"] for h in history], label="valid loss")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("soft cross-entropy")
-    ax2 = ax.twinx()
-    ax2.plot(ep, [h["val_acc"] for h in history], "k--", label="valid FER+ acc %")
-    ax2.plot(ep, [h["val_fer2013"] for h in history], "k:", label="valid FER-2013 acc %")
-    ax2.set_ylabel("accuracy (%)")
-    lines = ax.get_lines() + ax2.get_lines()
-    ax.legend(lines, [str(x.get_label()) for x in lines], loc="center right")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    plot_loss_curve(history, path, (("val_acc", "valid FER+ acc %"), ("val_fer2013", "valid FER-2013 acc %")),
+                    score_axis="accuracy (%)", loss_axis="soft cross-entropy", log_loss=False)
 
 
 def run(cfg: ExpressionTrainConfig, resume: bool = False) -> dict[str, float]:

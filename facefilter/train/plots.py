@@ -11,18 +11,32 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 
-def plot_loss_curve(history: list[dict[str, float]], path: str | Path) -> None:
-    """Train and validation loss per epoch (left axis) and validation NME % (right axis)."""
+def plot_loss_curve(
+    history: list[dict[str, float]],
+    path: str | Path,
+    scores: tuple[tuple[str, str], ...] = (("val_nme", "val NME %"),),
+    score_axis: str = "val NME (%)",
+    loss_axis: str = "loss",
+    log_loss: bool = True,
+) -> None:
+    """Train and validation loss per epoch (left axis) and validation scores (right axis).
+
+    ``scores``: ``(history key, legend label)`` pairs drawn dashed, dotted, ... on the right axis
+    (default: the landmark model's NME); ``score_axis``/``loss_axis`` name the axes; ``log_loss``
+    draws the loss on a log scale.
+    """
     epochs = [h["epoch"] for h in history]
     fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
     ax.plot(epochs, [h["train_loss"] for h in history], label="train loss")
     ax.plot(epochs, [h["val_loss"] for h in history], label="val loss")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_yscale("log")
+    ax.set_ylabel(loss_axis)
+    if log_loss:
+        ax.set_yscale("log")
     ax2 = ax.twinx()
-    ax2.plot(epochs, [h["val_nme"] for h in history], "k--", label="val NME %")
-    ax2.set_ylabel("val NME (%)")
+    for (key, label), style in zip(scores, ("k--", "k:", "k-.", "k-"), strict=False):
+        ax2.plot(epochs, [h[key] for h in history], style, label=label)
+    ax2.set_ylabel(score_axis)
     lines = ax.get_lines() + ax2.get_lines()
     ax.legend(lines, [str(line.get_label()) for line in lines], loc="upper right")
     ax.grid(alpha=0.3)
