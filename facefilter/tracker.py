@@ -80,7 +80,7 @@ class TrackerConfig:
     head poses (None: the frame's longer side, see :func:`facefilter.pose.default_camera`).
 
     Face-ness (:mod:`facefilter.landmarks.faceness`: a tiny classifier on the upright grey crop
-    around the face's points, ~0.1 ms a face): ``faceness`` runs it (``None``: when the landmark
+    around the face's points, 0.2-1 ms a face measured here): ``faceness`` runs it (``None``: when the landmark
     model was loaded from weights, i.e. the shipped or a trained network; a stand-in model without
     weights, as in tests on synthetic frames, leaves it off). A detection whose first points' crop
     scores below ``faceness_birth`` starts no track (a detector's false box on a hand, a fruit, a

@@ -13,6 +13,7 @@ from safetensors.torch import load_file, save_file
 
 from facefilter.expression.config import ExpressionConfig
 from facefilter.expression.net import ExpressionNet
+from facefilter.landmarks.weights import fill_checked
 
 
 class ExpressionWeightsError(RuntimeError):
@@ -54,14 +55,5 @@ def load_weights(path: str | Path) -> tuple[ExpressionNet, ExpressionConfig]:
             raise ExpressionWeightsError(f"{path}: expected a training checkpoint with a 'model' entry")
         state, cfg = ckpt["model"], ExpressionConfig.from_dict(ckpt.get("expression_config", {}))
     net = ExpressionNet(cfg.width)
-    expected = net.state_dict()
-    missing = sorted(set(expected) - set(state))
-    if missing:
-        raise ExpressionWeightsError(f"{path}: missing {len(missing)} tensors (first: {missing[0]})")
-    for name, ref in expected.items():
-        if tuple(state[name].shape) != tuple(ref.shape):
-            raise ExpressionWeightsError(
-                f"{path}: tensor {name} has shape {tuple(state[name].shape)}, expected {tuple(ref.shape)}")
-    net.load_state_dict({k: state[k].to(ref.dtype) for k, ref in expected.items()})
-    net.eval()
+    fill_checked(net, state, path, ExpressionWeightsError)
     return net, cfg

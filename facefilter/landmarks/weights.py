@@ -9,10 +9,11 @@ runs the network in ONNX Runtime); building a network (:func:`load_network`) imp
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from safetensors import SafetensorError
 
@@ -138,15 +139,20 @@ def load_network(path: str | Path) -> tuple[LandmarkNet, ModelConfig]:
     if cfg.arch not in ARCHS:
         raise WeightsError(f"{path}: unknown network '{cfg.arch}' (known: {', '.join(ARCHS)}); newer facefilter?")
     net = LandmarkNet(cfg.n_points, cfg.arch)
+    fill_checked(net, state, path, WeightsError, "; not facefilter weights?")
+    return net, cfg
+
+
+def fill_checked(net: Any, state: Mapping[str, Any], path: Path, error: type[Exception], hint: str = "") -> None:
+    """Load ``state`` into the torch module ``net`` (cast to its dtypes) and put it in eval mode,
+    after checking that every tensor ``net`` expects is there with its shape; else raise ``error``
+    naming ``path`` (``hint`` is appended to the missing-tensor message)."""
     expected = net.state_dict()
     missing = sorted(set(expected) - set(state))
     if missing:
-        raise WeightsError(f"{path}: missing {len(missing)} tensors (first: {missing[0]}); not facefilter weights?")
+        raise error(f"{path}: missing {len(missing)} tensors (first: {missing[0]}){hint}")
     for name, ref in expected.items():
         if tuple(state[name].shape) != tuple(ref.shape):
-            raise WeightsError(
-                f"{path}: tensor {name} has shape {tuple(state[name].shape)}, expected {tuple(ref.shape)}"
-            )
+            raise error(f"{path}: tensor {name} has shape {tuple(state[name].shape)}, expected {tuple(ref.shape)}")
     net.load_state_dict({k: state[k].to(ref.dtype) for k, ref in expected.items()})
     net.eval()
-    return net, cfg
